@@ -1,0 +1,104 @@
+/**
+ * @file bl_heron.h
+ * @brief Heron Data: Integration Links.
+ *
+ * Authentication is the `x-api-key` header; the key is wiped from the work
+ * buffer once the request is sent and never logged.
+ */
+#ifndef BL_HERON_H
+#define BL_HERON_H
+
+#include "bl_client.h"
+#include "bl_json.h"
+#include "bl_status.h"
+#include "bl_time.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Integration link status (open set: unknown text maps to _UNKNOWN). */
+typedef enum bl_heron_link_status {
+    BL_HERON_LINK_UNKNOWN = 0,      /**< Absent, null or not one of the values below (see status_raw). */
+    BL_HERON_LINK_PENDING,          /**< "pending" */
+    BL_HERON_LINK_ACTIVE,           /**< "active" */
+    BL_HERON_LINK_SYNCING,          /**< "syncing" */
+    BL_HERON_LINK_ERRORING,         /**< "erroring" */
+    BL_HERON_LINK_SYNC_DISABLED,    /**< "sync_disabled" */
+    BL_HERON_LINK_DELETED_IN_PLAID  /**< "deleted_in_plaid" */
+} bl_heron_link_status_t;
+
+/** An Integration Link as Heron returns it. Strings point into the work buffer. */
+typedef struct bl_heron_link {
+    bl_str_t item_id;                   /**< Bank connection id (Plaid's item_id). */
+    bl_heron_link_status_t status;      /**< Decoded status. */
+    bl_str_t status_raw;                /**< Status as sent. */
+    bl_str_t status_message;            /**< Why it is erroring. */
+    bl_str_t type;                      /**< e.g. "plaid_assets_report". */
+    bl_timestamp_t created;             /**< Created in Heron. */
+    bl_timestamp_t last_successful_sync;/**< Last successful sync. */
+    bl_timestamp_t last_updated;        /**< Last update in Heron. */
+} bl_heron_link_t;
+
+/**
+ * Tokens needed to decode an update-link answer: the link's own fields and
+ * room for 16 fields banklink does not read. Raise it if Heron adds more.
+ */
+#define BL_HERON_LINK_TOKENS 64u
+
+/**
+ * Work-buffer size that holds the request for ids and tokens of up to 64
+ * bytes and a link answer with a status_message of up to 1 KiB.
+ */
+#define BL_HERON_UPDATE_LINK_BUF_MIN 2048u
+
+/** Name of a link status ("active", …; "unknown" for _UNKNOWN). */
+const char *bl_heron_link_status_str(bl_heron_link_status_t status);
+
+/**
+ * @brief Replace the access token of an Integration Link:
+ * `PUT /api/integration_links/{item_id}` with
+ * `{"end_user":{"access_token":…}}`.
+ *
+ * @param client       Client for Heron's host.
+ * @param api_key      Heron API key (`x-api-key`); printable ASCII.
+ * @param item_id      Link to update; percent-encoded into the path.
+ * @param access_token New access token; valid UTF-8.
+ * @param out          Decoded `integration_link`; strings are views into
+ *                     the work buffer, valid until the next call.
+ * @return BL_OK; BL_ERR_INVALID_ARG (nothing sent); network statuses;
+ *         BL_ERR_API with Heron's `{code, description, name}` in
+ *         client->last; BL_ERR_JSON / BL_ERR_JSON_TOKENS / BL_ERR_DECODE;
+ *         BL_ERR_RESPONSE_TOO_LARGE. PUT is idempotent, so it is retried.
+ *
+ * @code
+ * bl_heron_link_t link;
+ * bl_status_t st = bl_heron_update_link(&client, api_key,
+ *     "M5eVJqLnv3tbzdngLDp9FL5OlDNxlNhlE55op",
+ *     "access-sandbox-de3ce8ef-33f8-452c-a685-8671031fc0f6", &link);
+ * if (st == BL_OK && link.status == BL_HERON_LINK_ACTIVE) { ... }
+ * @endcode
+ */
+BL_NODISCARD bl_status_t bl_heron_update_link(bl_client_t *client, const char *api_key, const char *item_id,
+                                              const char *access_token, bl_heron_link_t *out);
+
+/**
+ * @brief Decode a `{"integration_link": {...}}` body (in place).
+ * @return BL_OK, BL_ERR_JSON, BL_ERR_JSON_TOKENS or BL_ERR_DECODE.
+ */
+BL_NODISCARD bl_status_t bl_heron_decode_link_response(char *body, size_t len, bl_json_token_t *tokens,
+                                                       size_t max_tokens, bl_heron_link_t *out);
+
+/**
+ * @brief Decode Heron's error body `{code, description, name}` (in place)
+ * into @p info's api_code, api_message and api_name.
+ * @return BL_OK, BL_ERR_JSON, BL_ERR_JSON_TOKENS or BL_ERR_DECODE.
+ */
+BL_NODISCARD bl_status_t bl_heron_decode_error(char *body, size_t len, bl_json_token_t *tokens,
+                                               size_t max_tokens, bl_error_info_t *info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BL_HERON_H */

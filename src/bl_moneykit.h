@@ -1,0 +1,188 @@
+/**
+ * @file bl_moneykit.h
+ * @brief MoneyKit: OAuth token and link sessions.
+ *
+ * Every call sends `moneykit-version: BL_MONEYKIT_API_VERSION` and
+ * `Authorization: Bearer <token>`. The token lives in a bl_moneykit_auth_t
+ * the caller owns (never in the work buffer); with client credentials it is
+ * fetched when missing or about to expire, and once more when a call
+ * answers 401 `api_error.auth.expired_access_token`.
+ */
+#ifndef BL_MONEYKIT_H
+#define BL_MONEYKIT_H
+
+#include "bl_client.h"
+#include "bl_json.h"
+#include "bl_status.h"
+#include "bl_time.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Link state (open set). */
+typedef enum bl_moneykit_link_state {
+    BL_MONEYKIT_LINK_UNKNOWN = 0,                 /**< Not one of the values below (see state_raw). */
+    BL_MONEYKIT_LINK_CONNECTING,                  /**< "connecting" */
+    BL_MONEYKIT_LINK_AWAITING_TOKEN_EXCHANGE,     /**< "awaiting_token_exchange" */
+    BL_MONEYKIT_LINK_CONNECTED,                   /**< "connected" */
+    BL_MONEYKIT_LINK_DELETED,                     /**< "deleted" */
+    BL_MONEYKIT_LINK_ERROR                        /**< "error" */
+} bl_moneykit_link_state_t;
+
+/** `settings` of a product. */
+typedef struct bl_moneykit_product_settings {
+    bl_presence_t presence;  /**< Absent, null or present. */
+    bl_opt_bool_t required;  /**< `required` */
+    bl_opt_bool_t prefetch;  /**< `prefetch` */
+} bl_moneykit_product_settings_t;
+
+/** State of one product of a link. */
+typedef struct bl_moneykit_product {
+    bl_presence_t presence;           /**< Absent, null or present. */
+    bl_timestamp_t refreshed_at;      /**< Last refresh. */
+    bl_timestamp_t last_attempted_at; /**< Last attempt. */
+    bl_str_t error_code;              /**< Error code of the last attempt. */
+    bl_str_t error_message;           /**< Its message. */
+    bl_moneykit_product_settings_t settings; /**< Product settings. */
+} bl_moneykit_product_t;
+
+/** The products of a link. */
+typedef struct bl_moneykit_products {
+    bl_moneykit_product_t accounts;        /**< `accounts` */
+    bl_moneykit_product_t account_numbers; /**< `account_numbers` */
+    bl_moneykit_product_t identity;        /**< `identity` */
+    bl_moneykit_product_t transactions;    /**< `transactions` */
+    bl_moneykit_product_t investments;     /**< `investments` */
+} bl_moneykit_products_t;
+
+/** A MoneyKit link. Strings point into the work buffer. */
+typedef struct bl_moneykit_link {
+    bl_str_t link_id;                  /**< `link_id` (required) */
+    bl_str_t institution_id;           /**< `institution_id` (required) */
+    bl_str_t institution_name;         /**< `institution_name` (required) */
+    bl_str_t provider;                 /**< `provider` (required, open set) */
+    bl_moneykit_link_state_t state;    /**< Decoded `state` (required). */
+    bl_str_t state_raw;                /**< `state` as sent. */
+    bl_str_t error_code;               /**< `error_code` (open set) */
+    bl_timestamp_t last_synced_at;     /**< `last_synced_at` (UTC when zone-less) */
+    bl_str_list_t tags;                /**< Every entry of `tags`. */
+    bl_moneykit_products_t products;   /**< `products` (required) */
+} bl_moneykit_link_t;
+
+/** Answer of exchange-token. */
+typedef struct bl_moneykit_exchange {
+    bl_str_t link_id;          /**< Top-level `link_id` (deprecated by MoneyKit; equals link.link_id). */
+    bl_moneykit_link_t link;   /**< The new link. */
+} bl_moneykit_exchange_t;
+
+/** Access token and the credentials to renew it. Owned by the caller. */
+typedef struct bl_moneykit_auth {
+    const char *client_id;       /**< OAuth client id, or NULL. */
+    const char *client_secret;   /**< OAuth client secret, or NULL. */
+    char access_token[BL_MONEYKIT_TOKEN_MAX + 1u]; /**< Current token (NUL-terminated). */
+    char token_type[16];         /**< As issued, e.g. "bearer". */
+    uint32_t expires_in_s;       /**< Lifetime as issued (0: unknown, never renewed early). */
+    uint32_t obtained_ms;        /**< Clock reading when it was stored. */
+    bool valid;                  /**< access_token holds a token. */
+} bl_moneykit_auth_t;
+
+/** Tokens for an exchange-token or get-link answer with up to 16 tags. */
+#define BL_MONEYKIT_LINK_TOKENS 160u
+/** Work buffer for an exchange-token call (request with a 1 KiB bearer token; answer up to ~2.5 KiB). */
+#define BL_MONEYKIT_EXCHANGE_BUF_MIN 3072u
+/** Tokens for a token answer. */
+#define BL_MONEYKIT_TOKEN_TOKENS 16u
+/** Work buffer for a token call (credentials and a 1 KiB token). */
+#define BL_MONEYKIT_TOKEN_BUF_MIN 2048u
+
+/** Name of a link state ("connected", …; "unknown" for _UNKNOWN). */
+const char *bl_moneykit_link_state_str(bl_moneykit_link_state_t state);
+
+/**
+ * @brief Prepare @p auth with client credentials (either may be NULL when
+ * the caller will set a token with bl_moneykit_auth_set_token()).
+ * The strings are referenced, not copied: keep them alive.
+ */
+void bl_moneykit_auth_init(bl_moneykit_auth_t *auth, const char *client_id, const char *client_secret);
+
+/**
+ * @brief Use a token obtained elsewhere (no expiry known).
+ * @return BL_OK, or BL_ERR_INVALID_ARG if it is empty, longer than
+ *         BL_MONEYKIT_TOKEN_MAX or has a byte that cannot go in a header.
+ */
+BL_NODISCARD bl_status_t bl_moneykit_auth_set_token(bl_moneykit_auth_t *auth, const char *token);
+
+/** Wipe the token from @p auth. */
+void bl_moneykit_auth_clear(bl_moneykit_auth_t *auth);
+
+/**
+ * @brief `POST /auth/token` with `grant_type=client_credentials`; stores
+ * the token in @p auth and wipes it from the work buffer.
+ *
+ * @return BL_OK; BL_ERR_NO_TOKEN without credentials; BL_ERR_INVALID_ARG;
+ *         network statuses; BL_ERR_API with MoneyKit's error in
+ *         client->last; BL_ERR_DECODE; BL_ERR_RESPONSE_TOO_LARGE when the
+ *         token exceeds BL_MONEYKIT_TOKEN_MAX.
+ * @code
+ * bl_moneykit_auth_t auth;
+ * bl_moneykit_auth_init(&auth, client_id, client_secret);
+ * if (bl_moneykit_fetch_token(&client, &auth) == BL_OK) { ... }
+ * @endcode
+ */
+BL_NODISCARD bl_status_t bl_moneykit_fetch_token(bl_client_t *client, bl_moneykit_auth_t *auth);
+
+/**
+ * @brief Turn Connect's exchangeable token into a link:
+ * `POST /link-session/exchange-token`.
+ *
+ * Not idempotent: retried only when the server provably did not process it
+ * (connect or send failed, 429, 503, or 401 for an expired access token,
+ * which is renewed first). When the request went out and no complete
+ * answer came back, returns BL_ERR_OUTCOME_UNKNOWN: look the link up
+ * instead of exchanging again (the token can be exchanged once).
+ *
+ * @return BL_OK; BL_ERR_INVALID_ARG; BL_ERR_NO_TOKEN; network statuses;
+ *         BL_ERR_OUTCOME_UNKNOWN; BL_ERR_API; BL_ERR_RATE_LIMITED;
+ *         BL_ERR_JSON / BL_ERR_JSON_TOKENS / BL_ERR_DECODE;
+ *         BL_ERR_RESPONSE_TOO_LARGE.
+ * @code
+ * bl_moneykit_exchange_t ex;
+ * bl_status_t st = bl_moneykit_exchange_token(&client, &auth,
+ *     "c7318ff7-257c-490e-8242-03a815b223b7", &ex);
+ * if (st == BL_OK) printf("new link %s\n", ex.link.link_id.ptr);
+ * else if (st == BL_ERR_OUTCOME_UNKNOWN) { ... reconcile ... }
+ * @endcode
+ */
+BL_NODISCARD bl_status_t bl_moneykit_exchange_token(bl_client_t *client, bl_moneykit_auth_t *auth,
+                                                    const char *exchangeable_token, bl_moneykit_exchange_t *out);
+
+/**
+ * @brief Decode an exchange-token body (in place).
+ * @return BL_OK, BL_ERR_JSON, BL_ERR_JSON_TOKENS or BL_ERR_DECODE.
+ */
+BL_NODISCARD bl_status_t bl_moneykit_decode_exchange(char *body, size_t len, bl_json_token_t *tokens,
+                                                     size_t max_tokens, bl_moneykit_exchange_t *out);
+
+/**
+ * @brief Decode a token answer `{access_token, token_type, expires_in}` (in
+ * place) into @p auth; the token bytes are then wiped from @p body.
+ * @return BL_OK, BL_ERR_JSON, BL_ERR_JSON_TOKENS, BL_ERR_DECODE or
+ *         BL_ERR_RESPONSE_TOO_LARGE (token longer than BL_MONEYKIT_TOKEN_MAX).
+ */
+BL_NODISCARD bl_status_t bl_moneykit_decode_token(char *body, size_t len, bl_json_token_t *tokens,
+                                                  size_t max_tokens, bl_moneykit_auth_t *auth);
+
+/**
+ * @brief Decode MoneyKit's error body `{error_code, error_message,
+ * documentation_url}` (in place) into @p info.
+ * @return BL_OK, BL_ERR_JSON, BL_ERR_JSON_TOKENS or BL_ERR_DECODE.
+ */
+BL_NODISCARD bl_status_t bl_moneykit_decode_error(char *body, size_t len, bl_json_token_t *tokens,
+                                                  size_t max_tokens, bl_error_info_t *info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BL_MONEYKIT_H */
