@@ -122,6 +122,8 @@ typedef struct bl_http_reader {
     size_t body_len;    /**< Decoded body bytes at buf[0..body_len). */
     uint64_t chunk_left;/**< Bytes left in the current chunk. */
     size_t extra;       /**< Bytes received past the end of the message. */
+    size_t scanned;     /**< Bytes after pos already searched for a line end. */
+    int64_t retry_at;   /**< Retry-After given as a date (Unix s), or -1. */
     uint8_t state;      /**< Parser state. */
     bool no_body;       /**< HEAD request or 1xx/204/304 status. */
     bool head_request;  /**< The request was HEAD. */

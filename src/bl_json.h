@@ -65,12 +65,20 @@ typedef struct bl_opt_bool {
  */
 const char *bl_str_list_next(const char *s);
 
+/* jsmn fills the caller's array through its own struct type; may_alias
+ * tells the optimiser the two views share memory. */
+#if defined(__GNUC__) || defined(__clang__)
+#define BL_MAY_ALIAS __attribute__((__may_alias__))
+#else
+#define BL_MAY_ALIAS
+#endif
+
 /**
  * @brief A JSON token. Same layout as jsmn's `jsmntok_t` built with
  * JSMN_PARENT_LINKS (checked at compile time); size arrays of them with the
  * `*_TOKENS` macros of each call.
  */
-typedef struct bl_json_token {
+typedef struct BL_MAY_ALIAS bl_json_token {
     int type;   /**< BL_JSON_OBJECT, _ARRAY, _STRING or _PRIMITIVE. */
     int start;  /**< Offset of the first byte (inside the quotes for strings). */
     int end;    /**< Offset one past the last byte. */
