@@ -147,6 +147,9 @@ typedef struct bl_response {
  */
 BL_NODISCARD bl_status_t bl_client_execute(bl_client_t *client, const bl_call_t *call, bl_response_t *resp);
 
+/** Forget the details of the previous call (vendor modules, before refusing input). */
+void bl_client_clear_last(bl_client_t *client);
+
 /**
  * @brief Record a failure in client->last and return it (vendor modules).
  */

@@ -80,7 +80,9 @@ typedef struct bl_moneykit_exchange {
 typedef struct bl_moneykit_auth {
     const char *client_id;       /**< OAuth client id, or NULL. */
     const char *client_secret;   /**< OAuth client secret, or NULL. */
-    char access_token[BL_MONEYKIT_TOKEN_MAX + 1u]; /**< Current token (NUL-terminated). */
+    /** `Bearer <token>`, NUL-terminated: the header value, ready to send.
+     *  Read the token itself with bl_moneykit_auth_token(). */
+    char authorization[7u + BL_MONEYKIT_TOKEN_MAX + 1u];
     char token_type[16];         /**< As issued, e.g. "bearer". */
     uint32_t expires_in_s;       /**< Lifetime as issued (0: unknown, never renewed early). */
     uint32_t obtained_ms;        /**< Clock reading when it was stored. */
@@ -112,6 +114,9 @@ void bl_moneykit_auth_init(bl_moneykit_auth_t *auth, const char *client_id, cons
  *         BL_MONEYKIT_TOKEN_MAX or has a byte that cannot go in a header.
  */
 BL_NODISCARD bl_status_t bl_moneykit_auth_set_token(bl_moneykit_auth_t *auth, const char *token);
+
+/** The access token held by @p auth ("" when none). */
+const char *bl_moneykit_auth_token(const bl_moneykit_auth_t *auth);
 
 /** Wipe the token from @p auth. */
 void bl_moneykit_auth_clear(bl_moneykit_auth_t *auth);

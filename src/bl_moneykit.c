@@ -1,0 +1,385 @@
+/* MoneyKit: OAuth client-credentials token and link-session exchange. */
+#include <string.h>
+
+#include "bl_moneykit.h"
+
+#define BEARER_PREFIX "Bearer "
+#define BEARER_PREFIX_LEN 7u
+
+static const char *const state_names[] = {
+    "unknown", "connecting", "awaiting_token_exchange", "connected", "deleted", "error",
+};
+
+const char *bl_moneykit_link_state_str(bl_moneykit_link_state_t state)
+{
+    if ((unsigned)state >= sizeof state_names / sizeof state_names[0]) {
+        return state_names[0];
+    }
+    return state_names[state];
+}
+
+static bl_moneykit_link_state_t state_from(const bl_str_t *raw)
+{
+    for (unsigned i = 1; i < sizeof state_names / sizeof state_names[0]; i++) {
+        if (bl_str_eq(raw, state_names[i])) {
+            return (bl_moneykit_link_state_t)i;
+        }
+    }
+    return BL_MONEYKIT_LINK_UNKNOWN;
+}
+
+/* ------------------------------------------------------------------ auth */
+
+void bl_moneykit_auth_init(bl_moneykit_auth_t *auth, const char *client_id, const char *client_secret)
+{
+    memset(auth, 0, sizeof *auth);
+    auth->client_id = client_id;
+    auth->client_secret = client_secret;
+}
+
+const char *bl_moneykit_auth_token(const bl_moneykit_auth_t *auth)
+{
+    return auth->valid ? auth->authorization + BEARER_PREFIX_LEN : "";
+}
+
+void bl_moneykit_auth_clear(bl_moneykit_auth_t *auth)
+{
+    bl_secure_zero(auth->authorization, sizeof auth->authorization);
+    auth->valid = false;
+    auth->expires_in_s = 0;
+}
+
+/* Store a token of n bytes (already checked to be header-safe). */
+static void store_token(bl_moneykit_auth_t *auth, const char *token, size_t n)
+{
+    memcpy(auth->authorization, BEARER_PREFIX, BEARER_PREFIX_LEN);
+    memcpy(auth->authorization + BEARER_PREFIX_LEN, token, n);
+    auth->authorization[BEARER_PREFIX_LEN + n] = '\0';
+    auth->valid = true;
+}
+
+bl_status_t bl_moneykit_auth_set_token(bl_moneykit_auth_t *auth, const char *token)
+{
+    if (auth == NULL || !bl_http_value_ok(token) || strlen(token) > BL_MONEYKIT_TOKEN_MAX) {
+        return BL_ERR_INVALID_ARG;
+    }
+    bl_moneykit_auth_clear(auth);
+    store_token(auth, token, strlen(token));
+    auth->token_type[0] = '\0';
+    return BL_OK;
+}
+
+bl_status_t bl_moneykit_decode_token(char *body, size_t len, bl_json_token_t *tokens, size_t max_tokens,
+                                     bl_moneykit_auth_t *auth)
+{
+    bl_json_doc_t doc;
+    bl_status_t st = bl_json_parse(&doc, body, len, tokens, max_tokens);
+    enum { ACCESS_TOKEN, TOKEN_TYPE, EXPIRES_IN, NKEYS };
+    static const char *const keys[NKEYS] = {"access_token", "token_type", "expires_in"};
+    int at[NKEYS];
+    bl_str_t token;
+    bl_str_t type;
+    int64_t expires = 0;
+    bl_presence_t expires_p = BL_ABSENT;
+    if (st == BL_OK) st = bl_json_object_find(&doc, 0, keys, NKEYS, at);
+    if (st == BL_OK) st = bl_json_get_str(&doc, at[ACCESS_TOKEN], &token);
+    if (st == BL_OK) st = bl_json_get_str(&doc, at[TOKEN_TYPE], &type);
+    if (st == BL_OK) st = bl_json_get_int(&doc, at[EXPIRES_IN], 0, UINT32_MAX, &expires, &expires_p);
+    if (st == BL_OK && (token.presence != BL_PRESENT || expires_p != BL_PRESENT || !bl_http_value_ok(token.ptr))) {
+        st = BL_ERR_DECODE;
+    }
+    if (st == BL_OK && token.len > BL_MONEYKIT_TOKEN_MAX) {
+        st = BL_ERR_RESPONSE_TOO_LARGE;
+    }
+    if (st == BL_OK) {
+        bl_moneykit_auth_clear(auth);
+        store_token(auth, token.ptr, token.len);
+        size_t tn = type.presence == BL_PRESENT ? type.len : 0u;
+        if (tn >= sizeof auth->token_type) {
+            tn = sizeof auth->token_type - 1u;
+        }
+        if (tn > 0u) {
+            memcpy(auth->token_type, type.ptr, tn);
+        }
+        auth->token_type[tn] = '\0';
+        auth->expires_in_s = (uint32_t)expires;
+    }
+    /* The body held a credential: it does not stay in the work buffer. */
+    bl_secure_zero(body, len);
+    return st;
+}
+
+/* ---------------------------------------------------------------- decode */
+
+static bl_status_t decode_product(const bl_json_doc_t *doc, int idx, bl_moneykit_product_t *p)
+{
+    memset(p, 0, sizeof *p);
+    if (idx < 0) {
+        return BL_OK;
+    }
+    if (doc->tokens[idx].type == BL_JSON_PRIMITIVE && doc->text[doc->tokens[idx].start] == 'n') {
+        p->presence = BL_NULL;
+        return BL_OK;
+    }
+    enum { REFRESHED, ATTEMPTED, ERROR_CODE, ERROR_MESSAGE, SETTINGS, NKEYS };
+    static const char *const keys[NKEYS] = {
+        "refreshed_at", "last_attempted_at", "error_code", "error_message", "settings",
+    };
+    int at[NKEYS];
+    bl_status_t st = bl_json_object_find(doc, idx, keys, NKEYS, at);
+    if (st == BL_OK) st = bl_json_get_timestamp(doc, at[REFRESHED], &p->refreshed_at);
+    if (st == BL_OK) st = bl_json_get_timestamp(doc, at[ATTEMPTED], &p->last_attempted_at);
+    if (st == BL_OK) st = bl_json_get_str(doc, at[ERROR_CODE], &p->error_code);
+    if (st == BL_OK) st = bl_json_get_str(doc, at[ERROR_MESSAGE], &p->error_message);
+    if (st != BL_OK) {
+        return st;
+    }
+    p->presence = BL_PRESENT;
+    int s = at[SETTINGS];
+    if (s < 0) {
+        return BL_OK;
+    }
+    if (doc->tokens[s].type == BL_JSON_PRIMITIVE && doc->text[doc->tokens[s].start] == 'n') {
+        p->settings.presence = BL_NULL;
+        return BL_OK;
+    }
+    static const char *const skeys[2] = {"required", "prefetch"};
+    int sat[2];
+    st = bl_json_object_find(doc, s, skeys, 2, sat);
+    if (st == BL_OK) st = bl_json_get_bool(doc, sat[0], &p->settings.required);
+    if (st == BL_OK) st = bl_json_get_bool(doc, sat[1], &p->settings.prefetch);
+    if (st == BL_OK) p->settings.presence = BL_PRESENT;
+    return st;
+}
+
+static bl_status_t decode_products(const bl_json_doc_t *doc, int idx, bl_moneykit_products_t *out)
+{
+    static const char *const keys[5] = {"accounts", "account_numbers", "identity", "transactions", "investments"};
+    bl_moneykit_product_t *slots[5] = {&out->accounts, &out->account_numbers, &out->identity, &out->transactions,
+                                       &out->investments};
+    int at[5];
+    bl_status_t st = bl_json_object_find(doc, idx, keys, 5, at);
+    for (size_t i = 0; i < 5u && st == BL_OK; i++) {
+        st = decode_product(doc, at[i], slots[i]);
+    }
+    return st;
+}
+
+static bool present(const bl_str_t *s)
+{
+    return s->presence == BL_PRESENT;
+}
+
+static bl_status_t decode_link(const bl_json_doc_t *doc, int obj, bl_moneykit_link_t *out)
+{
+    enum { LINK_ID, INST_ID, INST_NAME, PROVIDER, STATE, ERROR_CODE, LAST_SYNCED, TAGS, PRODUCTS, NKEYS };
+    static const char *const keys[NKEYS] = {
+        "link_id", "institution_id", "institution_name", "provider", "state",
+        "error_code", "last_synced_at", "tags", "products",
+    };
+    int at[NKEYS];
+    bl_status_t st = bl_json_object_find(doc, obj, keys, NKEYS, at);
+    if (st == BL_OK) st = bl_json_get_str(doc, at[LINK_ID], &out->link_id);
+    if (st == BL_OK) st = bl_json_get_str(doc, at[INST_ID], &out->institution_id);
+    if (st == BL_OK) st = bl_json_get_str(doc, at[INST_NAME], &out->institution_name);
+    if (st == BL_OK) st = bl_json_get_str(doc, at[PROVIDER], &out->provider);
+    if (st == BL_OK) st = bl_json_get_str(doc, at[STATE], &out->state_raw);
+    if (st == BL_OK) st = bl_json_get_str(doc, at[ERROR_CODE], &out->error_code);
+    if (st == BL_OK) st = bl_json_get_timestamp(doc, at[LAST_SYNCED], &out->last_synced_at);
+    if (st == BL_OK) st = at[PRODUCTS] < 0 ? BL_ERR_DECODE : decode_products(doc, at[PRODUCTS], &out->products);
+    /* Last: packing the tags rewrites the bytes of their array. */
+    if (st == BL_OK) st = bl_json_get_str_list(doc, at[TAGS], &out->tags);
+    if (st == BL_OK && !(present(&out->link_id) && present(&out->institution_id) &&
+                         present(&out->institution_name) && present(&out->provider) && present(&out->state_raw))) {
+        st = BL_ERR_DECODE;
+    }
+    out->state = state_from(&out->state_raw);
+    return st;
+}
+
+bl_status_t bl_moneykit_decode_exchange(char *body, size_t len, bl_json_token_t *tokens, size_t max_tokens,
+                                        bl_moneykit_exchange_t *out)
+{
+    memset(out, 0, sizeof *out);
+    bl_json_doc_t doc;
+    bl_status_t st = bl_json_parse(&doc, body, len, tokens, max_tokens);
+    if (st != BL_OK) {
+        return st;
+    }
+    static const char *const keys[2] = {"link_id", "link"};
+    int at[2];
+    st = bl_json_object_find(&doc, 0, keys, 2, at);
+    if (st == BL_OK) st = bl_json_get_str(&doc, at[0], &out->link_id);
+    if (st == BL_OK && (!present(&out->link_id) || at[1] < 0)) {
+        st = BL_ERR_DECODE;
+    }
+    if (st == BL_OK) st = decode_link(&doc, at[1], &out->link);
+    return st;
+}
+
+bl_status_t bl_moneykit_decode_error(char *body, size_t len, bl_json_token_t *tokens, size_t max_tokens,
+                                     bl_error_info_t *info)
+{
+    bl_json_doc_t doc;
+    bl_status_t st = bl_json_parse(&doc, body, len, tokens, max_tokens);
+    static const char *const keys[3] = {"error_code", "error_message", "documentation_url"};
+    int at[3];
+    if (st == BL_OK) st = bl_json_object_find(&doc, 0, keys, 3, at);
+    if (st == BL_OK) st = bl_json_get_str(&doc, at[0], &info->api_code);
+    if (st == BL_OK) st = bl_json_get_str(&doc, at[1], &info->api_message);
+    if (st == BL_OK) st = bl_json_get_str(&doc, at[2], &info->api_doc_url);
+    return st;
+}
+
+/* ----------------------------------------------------------------- calls */
+
+static bl_status_t token_body(bl_buf_t *b, const void *ctx, bl_secrets_t *secrets)
+{
+    const bl_moneykit_auth_t *auth = (const bl_moneykit_auth_t *)ctx;
+    bl_buf_puts(b, "grant_type=client_credentials&client_id=");
+    bl_http_put_encoded(b, auth->client_id, strlen(auth->client_id));
+    bl_buf_puts(b, "&client_secret=");
+    size_t start = b->len;
+    bl_http_put_encoded(b, auth->client_secret, strlen(auth->client_secret));
+    bl_secrets_mark(secrets, start, b->len);
+    return BL_OK;
+}
+
+static bl_status_t exchange_body(bl_buf_t *b, const void *ctx, bl_secrets_t *secrets)
+{
+    const char *token = (const char *)ctx;
+    bl_buf_puts(b, "{\"exchangeable_token\":");
+    size_t start = b->len;
+    bl_status_t st = bl_json_put_str(b, token, strlen(token));
+    bl_secrets_mark(secrets, start, b->len);
+    bl_buf_put(b, "}", 1);
+    return st;
+}
+
+static void init_call(bl_call_t *call, const bl_client_t *c, const char *const *segments, size_t n)
+{
+    memset(call, 0, sizeof *call);
+    call->request.method = BL_POST;
+    call->request.base_path = c->cfg.base_path;
+    call->request.segments = segments;
+    call->request.segment_count = n;
+}
+
+static bl_status_t api_error(bl_client_t *c, const bl_response_t *resp)
+{
+    /* A proxy's HTML page decodes to nothing; the HTTP status still tells. */
+    bl_status_t ignored = bl_moneykit_decode_error(resp->body, resp->len, c->cfg.tokens, c->cfg.token_count, &c->last);
+    (void)ignored;
+    return bl_client_fail(c, resp->status == 429 ? BL_ERR_RATE_LIMITED : BL_ERR_API);
+}
+
+bl_status_t bl_moneykit_fetch_token(bl_client_t *client, bl_moneykit_auth_t *auth)
+{
+    if (client == NULL || auth == NULL) {
+        return BL_ERR_INVALID_ARG;
+    }
+    bl_client_clear_last(client);
+    if (auth->client_id == NULL || auth->client_secret == NULL) {
+        return bl_client_fail(client, BL_ERR_NO_TOKEN);
+    }
+    if (!bl_http_value_ok(auth->client_id) || !bl_http_value_ok(auth->client_secret)) {
+        return bl_client_fail(client, BL_ERR_INVALID_ARG);
+    }
+    static const char *const segments[] = {"auth", "token"};
+    bl_call_t call;
+    init_call(&call, client, segments, 2);
+    call.request.content_type = "application/x-www-form-urlencoded";
+    call.request.body = token_body;
+    call.request.body_ctx = auth;
+    call.retry = BL_RETRY_IDEMPOTENT; /* a second token is harmless */
+    call.secret_response = true;
+    bl_response_t resp;
+    bl_status_t st = bl_client_execute(client, &call, &resp);
+    if (st != BL_OK) {
+        return st;
+    }
+    if (resp.status < 200 || resp.status > 299) {
+        return api_error(client, &resp);
+    }
+    st = bl_moneykit_decode_token(resp.body, resp.len, client->cfg.tokens, client->cfg.token_count, auth);
+    if (st == BL_OK) {
+        auth->obtained_ms = client->cfg.clock->now_ms(client->cfg.clock->ctx);
+    }
+    return bl_client_fail(client, st);
+}
+
+/* Usable for at least BL_MONEYKIT_TOKEN_MARGIN_S more seconds? */
+static bool token_fresh(const bl_client_t *c, const bl_moneykit_auth_t *auth)
+{
+    if (!auth->valid) {
+        return false;
+    }
+    if (auth->expires_in_s == 0u) {
+        return true;
+    }
+    uint64_t age = (uint64_t)(uint32_t)(c->cfg.clock->now_ms(c->cfg.clock->ctx) - auth->obtained_ms);
+    return age + (uint64_t)BL_MONEYKIT_TOKEN_MARGIN_S * 1000u < (uint64_t)auth->expires_in_s * 1000u;
+}
+
+static bool have_credentials(const bl_moneykit_auth_t *auth)
+{
+    return auth->client_id != NULL && auth->client_secret != NULL;
+}
+
+bl_status_t bl_moneykit_exchange_token(bl_client_t *client, bl_moneykit_auth_t *auth,
+                                       const char *exchangeable_token, bl_moneykit_exchange_t *out)
+{
+    if (client == NULL || auth == NULL || out == NULL) {
+        return BL_ERR_INVALID_ARG;
+    }
+    memset(out, 0, sizeof *out);
+    bl_client_clear_last(client);
+    if (!bl_http_value_ok(exchangeable_token) || !bl_utf8_valid(exchangeable_token, strlen(exchangeable_token))) {
+        return bl_client_fail(client, BL_ERR_INVALID_ARG);
+    }
+    static const char *const segments[] = {"link-session", "exchange-token"};
+    for (int round = 0;; round++) {
+        if (!token_fresh(client, auth)) {
+            if (!have_credentials(auth)) {
+                if (!auth->valid) {
+                    return bl_client_fail(client, BL_ERR_NO_TOKEN);
+                }
+            } else {
+                bl_status_t st = bl_moneykit_fetch_token(client, auth);
+                if (st != BL_OK) {
+                    return st;
+                }
+            }
+        }
+        const bl_header_t headers[] = {
+            {"Authorization", auth->authorization, true},
+            {"moneykit-version", BL_MONEYKIT_API_VERSION, false},
+        };
+        bl_call_t call;
+        init_call(&call, client, segments, 2);
+        call.request.headers = headers;
+        call.request.header_count = 2;
+        call.request.content_type = "application/json";
+        call.request.body = exchange_body;
+        call.request.body_ctx = exchangeable_token;
+        call.retry = BL_RETRY_UNPROCESSED;
+        bl_response_t resp;
+        bl_status_t st = bl_client_execute(client, &call, &resp);
+        if (st != BL_OK) {
+            return st;
+        }
+        if (resp.status >= 200 && resp.status <= 299) {
+            st = bl_moneykit_decode_exchange(resp.body, resp.len, client->cfg.tokens, client->cfg.token_count, out);
+            return bl_client_fail(client, st);
+        }
+        st = api_error(client, &resp);
+        /* A 401 for an expired token was refused before any work: renew
+         * the token and ask once more. */
+        if (resp.status == 401 && round == 0 && have_credentials(auth) &&
+            bl_str_eq(&client->last.api_code, "api_error.auth.expired_access_token")) {
+            bl_moneykit_auth_clear(auth);
+            continue;
+        }
+        return st;
+    }
+}
