@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""Self-test of the mock server: validation, vendor errors, every behaviour.
+
+Runs without banklink (raw sockets and http.client), so a broken mock is
+caught before it makes the end-to-end tests lie.
+"""
+
+import json
+import os
+import socket
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mock_control import MockServer  # noqa: E402
+
+HERON_BODY = b'{"end_user": {"access_token": "access-sandbox-1"}}'
+
+
+def heron_request(item="item-1", key="test-heron-key", body=HERON_BODY, extra=b""):
+    head = (b"PUT /api/integration_links/" + item.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nConnection: close\r\n")
+    if key is not None:
+        head += b"x-api-key: " + key.encode() + b"\r\n"
+    return head + extra + b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def exchange_request(token="tok-1", bearer="test-static-token", version=True):
+    body = json.dumps({"exchangeable_token": token}).encode()
+    head = (b"POST /link-session/exchange-token HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nConnection: close\r\n")
+    if bearer:
+        head += b"Authorization: Bearer " + bearer.encode() + b"\r\n"
+    if version:
+        head += b"moneykit-version: 2023-02-18\r\n"
+    return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def token_request(form):
+    body = form.encode()
+    return (b"POST /auth/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+
+def raw_exchange(mock, data, timeout=5.0):
+    """Send @data, read until the server closes. Returns (bytes, recv count)."""
+    s = socket.create_connection((mock.host, mock.port), timeout=timeout)
+    try:
+        s.sendall(data)
+        out, reads = b"", 0
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            out += chunk
+            reads += 1
+        return out, reads
+    finally:
+        s.close()
+
+
+def split_response(raw):
+    """(status line, {lowercase header: [values]}, body) of the last response."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    while head.split(b" ")[1:2] and head.split(b" ")[1][:1] == b"1":
+        head, _, body = body.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers.setdefault(k.strip().lower(), []).append(v.strip())
+    return lines[0], headers, body
+
+
+def dechunk(body):
+    out = b""
+    while True:
+        line, _, body = body.partition(b"\r\n")
+        n = int(line.split(b";")[0], 16)
+        if n == 0:
+            return out, body
+        out, body = out + body[:n], body[n + 2:]
+
+
+class MockTest(unittest.TestCase):
+    behaviours = ()
+
+    def setUp(self):
+        self.mock = MockServer(behaviours=self.behaviours)
+        self.mock.start()
+        self.addCleanup(self.mock.stop)
+
+    def call(self, data):
+        raw, _ = raw_exchange(self.mock, data)
+        status, headers, body = split_response(raw)
+        return int(status.split()[1]), headers, body
+
+
+class Validation(MockTest):
+    def test_heron_ok_echoes_decoded_item_id(self):
+        status, headers, body = self.call(heron_request("a%2Fb%20c%3F%25%C3%A9"))
+        self.assertEqual(status, 200)
+        link = json.loads(body)["integration_link"]
+        self.assertEqual(link["item_id"], "a/b c?%\u00e9")
+        self.assertEqual(headers["content-length"], [str(len(body))])
+
+    def test_heron_auth_and_body_errors(self):
+        for req, code in ((heron_request(key=None), 401), (heron_request(key="wrong"), 401),
+                          (heron_request(body=b"{bad"), 400),
+                          (heron_request(body=b'{"end_user": {}}'), 400)):
+            status, _, body = self.call(req)
+            self.assertEqual(status, code)
+            err = json.loads(body)
+            self.assertEqual(err["code"], code)
+            self.assertIn("name", err)
+            self.assertIn("description", err)
+
+    def test_unencoded_target_refused(self):
+        status, _, _ = self.call(heron_request("a b"))
+        self.assertEqual(status, 400)
+
+    def test_token_then_exchange_once(self):
+        status, _, body = self.call(token_request(
+            "grant_type=client_credentials&client_id=test-client-id&client_secret=test-client-secret"))
+        self.assertEqual(status, 201)
+        tok = json.loads(body)
+        self.assertEqual((tok["token_type"], tok["expires_in"]), ("bearer", 3600))
+        status, _, body = self.call(exchange_request("xt-1", bearer=tok["access_token"]))
+        self.assertEqual(status, 201)
+        self.assertEqual(json.loads(body)["link"]["institution_id"], "chase")
+        status, _, body = self.call(exchange_request("xt-1", bearer=tok["access_token"]))
+        self.assertEqual(status, 400)
+        self.assertEqual(json.loads(body)["error_code"], "link_session_error.invalid_token_exchange")
+        stats = self.mock.stats()
+        self.assertIn("xt-1", stats["exchanged_tokens"])
+        self.assertEqual(stats["issued_tokens"], [tok["access_token"]])
+
+    def test_moneykit_errors(self):
+        cases = ((token_request("grant_type=client_credentials&client_id=x&client_secret=y"), 401,
+                  "api_error.auth.unauthorized"),
+                 (exchange_request(bearer=None), 401, "api_error.auth.unauthorized"),
+                 (exchange_request(bearer="made-up"), 401, "api_error.auth.unauthorized"),
+                 (exchange_request(version=False), 400, "api_error.request.invalid"))
+        for req, code, error_code in cases:
+            status, _, body = self.call(req)
+            self.assertEqual(status, code)
+            self.assertEqual(json.loads(body)["error_code"], error_code)
+
+    def test_stats_counts_api_connections_only(self):
+        self.mock.stats()
+        self.assertEqual(self.mock.stats()["connections"], 0)
+        self.call(heron_request())
+        stats = self.mock.stats()
+        self.assertEqual(stats["connections"], 1)
+        self.assertEqual(stats["requests"][0]["headers"]["x-api-key"], "test-heron-key")
+
+    def test_keep_alive_serves_two_requests_on_one_connection(self):
+        one = heron_request().replace(b"Connection: close\r\n", b"")
+        raw, _ = raw_exchange(self.mock, one + heron_request())
+        self.assertEqual(raw.count(b"HTTP/1.1 200 OK"), 2)
+        reqs = self.mock.api_requests()
+        self.assertEqual(reqs[0]["connection"], reqs[1]["connection"])
+
+
+class Behaviours(MockTest):
+    def test_chunked(self):
+        self.mock.config("chunked")
+        status, headers, body = self.call(heron_request())
+        self.assertEqual(headers["transfer-encoding"], ["chunked"])
+        self.assertIn(b";ext=1\r\n", body)
+        data, trailer = dechunk(body)
+        self.assertIn(b"X-Mock-Trailer: done", trailer)
+        self.assertIn("integration_link", json.loads(data))
+
+    def test_bytewise(self):
+        self.mock.config("bytewise")
+        raw, reads = raw_exchange(self.mock, heron_request())
+        self.assertIn(b"integration_link", raw)
+        self.assertGreater(reads, 1)   # the kernel may coalesce bytes a slow reader missed
+
+    def test_interim(self):
+        self.mock.config("interim")
+        raw, _ = raw_exchange(self.mock, heron_request())
+        self.assertTrue(raw.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 "))
+        self.assertEqual(self.call(heron_request())[0], 200)
+
+    def test_status_then_normal_with_retry_after(self):
+        self.mock.config("status:503:2")
+        for expected in (503, 503, 200):
+            status, headers, _ = self.call(heron_request())
+            self.assertEqual(status, expected)
+        self.assertEqual(headers.get("retry-after"), None)
+        self.mock.config("status:429", "retry_after:date", "ratelimit")
+        status, headers, body = self.call(exchange_request())
+        self.assertEqual(status, 429)
+        self.assertTrue(headers["retry-after"][0].endswith("GMT"))
+        self.assertEqual(headers["x-ratelimit-remaining"], ["0"])
+        self.assertEqual(json.loads(body)["error_code"], "api_error.rate_limit_exceeded")
+
+    def test_error(self):
+        self.mock.config("error:404")
+        status, _, body = self.call(heron_request())
+        self.assertEqual((status, json.loads(body)["code"]), (404, 404))
+
+    def test_close_mid_body_and_no_length(self):
+        self.mock.config("close_mid_body")
+        status, headers, body = self.call(heron_request())
+        self.assertLess(len(body), int(headers["content-length"][0]))
+        self.mock.config("no_length")
+        status, headers, body = self.call(heron_request())
+        self.assertNotIn("content-length", headers)
+        self.assertIn("integration_link", json.loads(body))
+
+    def test_close_before_response_processes_the_request(self):
+        self.mock.config("close_before_response:1")
+        raw, _ = raw_exchange(self.mock, exchange_request("once"))
+        self.assertEqual(raw, b"")
+        status, _, _ = self.call(exchange_request("once"))
+        self.assertEqual(status, 400)
+        self.assertEqual(len(self.mock.api_requests()), 2)
+
+    def test_oversize_and_malformed(self):
+        self.mock.config("oversize:100000")
+        status, _, body = self.call(heron_request())
+        self.assertEqual(len(body), 100000)
+        json.loads(body)
+        self.mock.config("malformed_json")
+        self.assertRaises(ValueError, json.loads, self.call(heron_request())[2])
+        self.mock.config("conflicting_length")
+        _, headers, _ = self.call(heron_request())
+        self.assertEqual(len(set(headers["content-length"])), 2)
+        self.mock.config("malformed_status")
+        raw, _ = raw_exchange(self.mock, heron_request())
+        self.assertTrue(raw.startswith(b"HTTP/1.1 2x0 "))
+
+    def test_fixture_variants(self):
+        self.mock.config("nulls", "datetimes", "escapes")
+        _, _, body = self.call(heron_request())
+        self.assertIn(b"\\/", body)
+        link = json.loads(body)["integration_link"]
+        self.assertIsNone(link["type"])
+        self.assertEqual(link["created"], "2019-12-31T22:30:00-01:30")
+        self.mock.config("nulls")
+        _, _, body = self.call(heron_request())
+        self.assertNotIn("status_message", json.loads(body)["integration_link"])
+        self.mock.config("escapes")
+        _, _, body = self.call(heron_request())
+        self.assertIn("\U0001F600", json.loads(body)["integration_link"]["status_message"])
+
+    def test_keepalive_close_idle(self):
+        self.mock.config("keepalive_close_idle:100")
+        s = socket.create_connection((self.mock.host, self.mock.port), timeout=5)
+        s.sendall(heron_request().replace(b"Connection: close\r\n", b""))
+        time.sleep(0.4)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        self.assertEqual(data.count(b"HTTP/1.1 200"), 1)
+
+    def test_unknown_behaviour_refused(self):
+        self.assertRaises(RuntimeError, self.mock.config, "no_such_thing")
+
+
+class StartOptions(unittest.TestCase):
+    def test_ipv6_prefix_and_start_time(self):
+        t0 = time.monotonic()
+        mock = MockServer(host="::1", path_prefix="/prefix").start()
+        self.addCleanup(mock.stop)
+        self.assertLess(time.monotonic() - t0, 0.5)
+        s = socket.create_connection(("::1", mock.port), timeout=5)
+        s.sendall(heron_request("x").replace(b"/api/", b"/prefix/api/"))
+        data = s.recv(65536)
+        s.close()
+        self.assertTrue(data.startswith(b"HTTP/1.1 200"), data[:100])
+        self.assertEqual(mock.api_requests()[0]["path"], "/prefix/api/integration_links/x")
+
+    def test_sigterm_stops_quickly(self):
+        mock = MockServer().start()
+        self.addCleanup(mock.stop)
+        t0 = time.monotonic()
+        mock.proc.terminate()
+        self.assertEqual(mock.proc.wait(timeout=5), 0)
+        self.assertLess(time.monotonic() - t0, 1.0)
+
+
+if __name__ == "__main__":
+    unittest.main()
