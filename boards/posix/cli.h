@@ -1,0 +1,181 @@
+/**
+ * @file cli.h
+ * @brief Internals of the host tool `banklink`: argument and URL parsing
+ * (cli_args.c), JSON and diagnostic output (cli_print.c), transport choice
+ * (cli_transport.c). Pure functions where possible, so they are unit-tested
+ * without a network (boards/posix/test/test_cli.c).
+ */
+#ifndef BL_CLI_H
+#define BL_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "banklink.h"
+#include "bl_posix.h"
+
+#if defined(BL_TOOL_TLS) && BL_TOOL_TLS
+/* TLS hook: cli_tls.h/cli_tls.c (not written yet) wrap the mbedTLS port; see
+ * cli_transport.c and boards/posix/CMakeLists.txt. */
+#include "cli_tls.h"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Longest host name (or address) accepted in a base URL, without NUL. */
+#define BL_CLI_HOST_MAX 253u
+/** Longest path prefix accepted in a base URL, without NUL. */
+#define BL_CLI_PATH_MAX 255u
+/** Room for a usage-error message. */
+#define BL_CLI_ERR_MAX 256u
+
+/** Default deadline of a call (`--timeout-ms`). */
+#define BL_CLI_DEFAULT_TIMEOUT_MS 15000u
+/** Default retries (`--retries`). */
+#define BL_CLI_DEFAULT_RETRIES 2u
+/** Largest `--retries` accepted. */
+#define BL_CLI_MAX_RETRIES 100u
+
+/** Heron's production base URL. */
+#define BL_CLI_HERON_URL "https://app.herondata.io"
+/** MoneyKit's production base URL. */
+#define BL_CLI_MONEYKIT_URL "https://api.moneykit.com"
+
+/** What the command line asks for. */
+typedef enum bl_cli_command {
+    BL_CLI_HELP,                   /**< `--help` / `-h` */
+    BL_CLI_VERSION,                /**< `--version` */
+    BL_CLI_HERON_UPDATE_LINK,      /**< `heron update-link ITEM_ID --access-token TOKEN` */
+    BL_CLI_MONEYKIT_EXCHANGE,      /**< `moneykit exchange-token EXCHANGEABLE_TOKEN` */
+    BL_CLI_MONEYKIT_TOKEN          /**< `moneykit token` */
+} bl_cli_command_t;
+
+/** Parsed command line. Strings point into argv. */
+typedef struct bl_cli_opts {
+    bl_cli_command_t command;  /**< What to do. */
+    const char *base_url;      /**< `--base-url`, or NULL for the vendor's. */
+    uint32_t timeout_ms;       /**< `--timeout-ms`, default BL_CLI_DEFAULT_TIMEOUT_MS. */
+    uint32_t retries;          /**< `--retries`, default BL_CLI_DEFAULT_RETRIES. */
+    bool verbose;              /**< `-v` / `--verbose` */
+    const char *item_id;       /**< Heron item id. */
+    const char *access_token;  /**< `--access-token` (Heron). */
+    const char *exchangeable_token; /**< MoneyKit exchangeable token. */
+} bl_cli_opts_t;
+
+/**
+ * @brief Parse the command line. Options may come before the vendor word or
+ * after the subcommand, as `--opt VALUE` or `--opt=VALUE`; `--` ends them.
+ *
+ * @param argc,argv As given to main().
+ * @param opts      Filled on success.
+ * @param err       Receives a one-line reason on failure (no trailing newline).
+ * @param err_cap   Its size; BL_CLI_ERR_MAX suffices.
+ * @return true on success; false on a usage error (exit code 2).
+ */
+bool bl_cli_parse_args(int argc, char *const argv[], bl_cli_opts_t *opts, char *err, size_t err_cap);
+
+/** A parsed base URL. */
+typedef struct bl_cli_url {
+    bool tls;                           /**< https */
+    char host[BL_CLI_HOST_MAX + 1u];    /**< Host name or address, no brackets. */
+    uint16_t port;                      /**< Port (80 / 443 by default). */
+    char path[BL_CLI_PATH_MAX + 1u];    /**< Path prefix without trailing '/', "" for none. */
+} bl_cli_url_t;
+
+/**
+ * @brief Parse `scheme://host[:port][/path]` (scheme http or https, host a
+ * name, IPv4 address or `[IPv6]`). User info, query and fragment are
+ * refused; the path may use RFC 3986 path characters and %XX escapes.
+ *
+ * @param url  The text.
+ * @param out  Filled on success.
+ * @param why  Receives a static reason on failure.
+ * @return true on success.
+ */
+bool bl_cli_parse_url(const char *url, bl_cli_url_t *out, const char **why);
+
+/**
+ * @brief Parse a decimal number in [min, max] (digits only, no sign).
+ * @return true and *out set, or false for anything else.
+ */
+bool bl_cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+
+/** Exit code of a status: 0, 2 (refused input), 3 (network), 4 (API), 5 (response). */
+int bl_cli_exit_code(bl_status_t status);
+
+/** One-sentence explanation of a status, for the stderr line. */
+const char *bl_cli_explain(bl_status_t status);
+
+/** Usage text printed by `--help`. */
+extern const char bl_cli_usage[];
+
+/* ------------------------------------------------------------ printing */
+
+/**
+ * @brief Append `{"integration_link": {...}}` with the decoded fields of
+ * @p link (absent fields omitted, nulls as `null`, datetimes in UTC).
+ * @return true when everything fitted in @p b.
+ */
+bool bl_cli_json_heron_link(bl_buf_t *b, const bl_heron_link_t *link);
+
+/** Append `{"link_id", "link": {...}}` of an exchange-token answer. @return true when it fitted. */
+bool bl_cli_json_moneykit_exchange(bl_buf_t *b, const bl_moneykit_exchange_t *ex);
+
+/** Append `{"access_token", "token_type", "expires_in"}` of @p auth. @return true when it fitted. */
+bool bl_cli_json_moneykit_token(bl_buf_t *b, const bl_moneykit_auth_t *auth);
+
+/**
+ * @brief Append @p s[0..n) for a terminal: printable ASCII as is, `\n`,
+ * `\r`, `\t`, `\\` escaped, every other byte as `\xNN`.
+ */
+void bl_cli_put_escaped(bl_buf_t *b, const char *s, size_t n);
+
+/**
+ * @brief Append the one-line diagnostic of a failed call (no newline):
+ * the API's HTTP status, error code and message for BL_ERR_API and
+ * BL_ERR_RATE_LIMITED, the explanation otherwise, the needed size for
+ * *_TOO_LARGE, the raw transport code for network errors, and the status
+ * name.
+ *
+ * @param what  The step that failed, e.g. "update-link"; may be NULL.
+ */
+void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, const bl_error_info_t *last,
+                             uint32_t timeout_ms);
+
+/**
+ * @brief bl_log_fn writing to the FILE* in @p ctx: each line prefixed with
+ * `> ` (request), `< ` (response) or `* ` (client), non-printable bytes
+ * escaped.
+ */
+void bl_cli_log(void *ctx, bl_log_kind_t kind, const char *text, size_t len);
+
+/* ----------------------------------------------------------- transport */
+
+/** Everything a connection needs, owned by main (no heap). */
+typedef struct bl_cli_transport {
+    bl_posix_socket_t sock;   /**< Plain TCP state. */
+    bl_transport_t tcp;       /**< Plain TCP transport. */
+#if defined(BL_TOOL_TLS) && BL_TOOL_TLS
+    bl_cli_tls_t tls;         /**< TLS layered on tcp. */
+#endif
+} bl_cli_transport_t;
+
+/**
+ * @brief Choose the transport for @p url: plain TCP for http, TLS over TCP
+ * for https. The only place the tool decides between them.
+ *
+ * @param t    Storage for the transports.
+ * @param url  Parsed base URL.
+ * @param out  Receives the transport the client must use.
+ * @return BL_OK, or BL_ERR_UNSUPPORTED for https in a build without TLS.
+ */
+bl_status_t bl_cli_transport_setup(bl_cli_transport_t *t, const bl_cli_url_t *url, const bl_transport_t **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BL_CLI_H */

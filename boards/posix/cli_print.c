@@ -1,0 +1,366 @@
+/**
+ * @file cli_print.c
+ * @brief Output of the host tool: decoded models as JSON (with the core's
+ * writer), one-line failure diagnostics, and the -v log hook.
+ *
+ * The JSON mirrors the API's own field names and nesting. Only decoded
+ * fields appear; BL_ABSENT omits a field, BL_NULL prints `null`.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* ------------------------------------------------------------ JSON */
+
+/*
+ * A JSON object being written: remembers whether a member was written yet,
+ * so callers need not track commas.
+ */
+typedef struct bl_cli_obj {
+    bl_buf_t *b;
+    bool first;
+} bl_cli_obj_t;
+
+static void bl_cli_obj_open(bl_cli_obj_t *o, bl_buf_t *b)
+{
+    o->b = b;
+    o->first = true;
+    bl_buf_put(b, "{", 1);
+}
+
+static void bl_cli_obj_close(bl_cli_obj_t *o)
+{
+    bl_buf_put(o->b, "}", 1);
+}
+
+/* Key with its colon; the key names are ASCII literals, no escaping needed. */
+static void bl_cli_key(bl_cli_obj_t *o, const char *key)
+{
+    if (!o->first) {
+        bl_buf_put(o->b, ",", 1);
+    }
+    o->first = false;
+    bl_buf_put(o->b, "\"", 1);
+    bl_buf_puts(o->b, key);
+    bl_buf_put(o->b, "\":", 2);
+}
+
+/*
+ * A JSON string. The core's writer refuses invalid UTF-8; a server may
+ * still send it, so fall back to copying valid sequences and writing
+ * U+FFFD for each byte that starts none, rather than losing the document.
+ */
+static void bl_cli_put_json_str(bl_buf_t *b, const char *s, size_t len)
+{
+    if (bl_json_put_str(b, s, len) == BL_OK) {
+        return;
+    }
+    bl_buf_put(b, "\"", 1);
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        size_t k = c < 0x80u ? 1u : c >= 0xF0u ? 4u : c >= 0xE0u ? 3u : 2u;
+        bl_buf_t piece;
+        if (i + k <= len && bl_utf8_valid(s + i, k)) {
+            /* Escape this sequence alone, then drop the quotes it got. */
+            char tmp[16];
+            bl_buf_init(&piece, tmp, sizeof tmp);
+            if (bl_json_put_str(&piece, s + i, k) == BL_OK && bl_buf_ok(&piece) && piece.len >= 2u) {
+                bl_buf_put(b, tmp + 1, piece.len - 2u);
+            }
+            i += k;
+        } else {
+            bl_buf_puts(b, "\\ufffd");
+            i++;
+        }
+    }
+    bl_buf_put(b, "\"", 1);
+}
+
+static void bl_cli_member_str(bl_cli_obj_t *o, const char *key, const bl_str_t *s)
+{
+    if (s->presence == BL_ABSENT) {
+        return;
+    }
+    bl_cli_key(o, key);
+    if (s->presence == BL_NULL || s->ptr == NULL) {
+        bl_buf_puts(o->b, "null");
+    } else {
+        bl_cli_put_json_str(o->b, s->ptr, s->len);
+    }
+}
+
+static void bl_cli_member_cstr(bl_cli_obj_t *o, const char *key, const char *s)
+{
+    bl_cli_key(o, key);
+    bl_cli_put_json_str(o->b, s, strlen(s));
+}
+
+static void bl_cli_member_time(bl_cli_obj_t *o, const char *key, const bl_timestamp_t *t)
+{
+    if (t->presence == BL_ABSENT) {
+        return;
+    }
+    bl_cli_key(o, key);
+    if (t->presence == BL_NULL) {
+        bl_buf_puts(o->b, "null");
+        return;
+    }
+    char text[BL_DATETIME_STR_MAX];
+    size_t n = bl_datetime_format_utc(t->unix_s, t->nanosecond, text, sizeof text);
+    bl_buf_put(o->b, "\"", 1);
+    bl_buf_put(o->b, text, n);
+    bl_buf_put(o->b, "\"", 1);
+}
+
+static void bl_cli_member_bool(bl_cli_obj_t *o, const char *key, const bl_opt_bool_t *v)
+{
+    if (v->presence == BL_ABSENT) {
+        return;
+    }
+    bl_cli_key(o, key);
+    bl_buf_puts(o->b, v->presence == BL_NULL ? "null" : v->value ? "true" : "false");
+}
+
+bool bl_cli_json_heron_link(bl_buf_t *b, const bl_heron_link_t *link)
+{
+    bl_cli_obj_t top;
+    bl_cli_obj_t l;
+    bl_cli_obj_open(&top, b);
+    bl_cli_key(&top, "integration_link");
+    bl_cli_obj_open(&l, b);
+    bl_cli_member_str(&l, "item_id", &link->item_id);
+    bl_cli_member_str(&l, "status", &link->status_raw);
+    bl_cli_member_str(&l, "status_message", &link->status_message);
+    bl_cli_member_str(&l, "type", &link->type);
+    bl_cli_member_time(&l, "created", &link->created);
+    bl_cli_member_time(&l, "last_successful_sync", &link->last_successful_sync);
+    bl_cli_member_time(&l, "last_updated", &link->last_updated);
+    bl_cli_obj_close(&l);
+    bl_cli_obj_close(&top);
+    return bl_buf_ok(b);
+}
+
+static void bl_cli_member_product(bl_cli_obj_t *o, const char *key, const bl_moneykit_product_t *p)
+{
+    if (p->presence == BL_ABSENT) {
+        return;
+    }
+    bl_cli_key(o, key);
+    if (p->presence == BL_NULL) {
+        bl_buf_puts(o->b, "null");
+        return;
+    }
+    bl_cli_obj_t po;
+    bl_cli_obj_open(&po, o->b);
+    bl_cli_member_time(&po, "refreshed_at", &p->refreshed_at);
+    bl_cli_member_time(&po, "last_attempted_at", &p->last_attempted_at);
+    bl_cli_member_str(&po, "error_code", &p->error_code);
+    bl_cli_member_str(&po, "error_message", &p->error_message);
+    if (p->settings.presence != BL_ABSENT) {
+        bl_cli_key(&po, "settings");
+        if (p->settings.presence == BL_NULL) {
+            bl_buf_puts(o->b, "null");
+        } else {
+            bl_cli_obj_t so;
+            bl_cli_obj_open(&so, o->b);
+            bl_cli_member_bool(&so, "required", &p->settings.required);
+            bl_cli_member_bool(&so, "prefetch", &p->settings.prefetch);
+            bl_cli_obj_close(&so);
+        }
+    }
+    bl_cli_obj_close(&po);
+}
+
+static void bl_cli_member_tags(bl_cli_obj_t *o, const char *key, const bl_str_list_t *tags)
+{
+    if (tags->presence == BL_ABSENT) {
+        return;
+    }
+    bl_cli_key(o, key);
+    if (tags->presence == BL_NULL) {
+        bl_buf_puts(o->b, "null");
+        return;
+    }
+    bl_buf_put(o->b, "[", 1);
+    const char *tag = tags->first;
+    for (size_t i = 0; i < tags->count && tag != NULL; i++, tag = bl_str_list_next(tag)) {
+        if (i > 0u) {
+            bl_buf_put(o->b, ",", 1);
+        }
+        bl_cli_put_json_str(o->b, tag, strlen(tag));
+    }
+    bl_buf_put(o->b, "]", 1);
+}
+
+bool bl_cli_json_moneykit_exchange(bl_buf_t *b, const bl_moneykit_exchange_t *ex)
+{
+    const bl_moneykit_link_t *lk = &ex->link;
+    bl_cli_obj_t top;
+    bl_cli_obj_t l;
+    bl_cli_obj_t pr;
+    bl_cli_obj_open(&top, b);
+    bl_cli_member_str(&top, "link_id", &ex->link_id);
+    bl_cli_key(&top, "link");
+    bl_cli_obj_open(&l, b);
+    bl_cli_member_str(&l, "link_id", &lk->link_id);
+    bl_cli_member_str(&l, "institution_id", &lk->institution_id);
+    bl_cli_member_str(&l, "institution_name", &lk->institution_name);
+    bl_cli_member_str(&l, "provider", &lk->provider);
+    bl_cli_member_str(&l, "state", &lk->state_raw);
+    bl_cli_member_str(&l, "error_code", &lk->error_code);
+    bl_cli_member_time(&l, "last_synced_at", &lk->last_synced_at);
+    bl_cli_member_tags(&l, "tags", &lk->tags);
+    /* products is required by the API, so the decoder only succeeds with it. */
+    bl_cli_key(&l, "products");
+    bl_cli_obj_open(&pr, b);
+    bl_cli_member_product(&pr, "accounts", &lk->products.accounts);
+    bl_cli_member_product(&pr, "account_numbers", &lk->products.account_numbers);
+    bl_cli_member_product(&pr, "identity", &lk->products.identity);
+    bl_cli_member_product(&pr, "transactions", &lk->products.transactions);
+    bl_cli_member_product(&pr, "investments", &lk->products.investments);
+    bl_cli_obj_close(&pr);
+    bl_cli_obj_close(&l);
+    bl_cli_obj_close(&top);
+    return bl_buf_ok(b);
+}
+
+bool bl_cli_json_moneykit_token(bl_buf_t *b, const bl_moneykit_auth_t *auth)
+{
+    bl_cli_obj_t o;
+    bl_cli_obj_open(&o, b);
+    bl_cli_member_cstr(&o, "access_token", bl_moneykit_auth_token(auth));
+    bl_cli_member_cstr(&o, "token_type", auth->token_type);
+    bl_cli_key(&o, "expires_in");
+    bl_buf_put_u64(b, auth->expires_in_s);
+    bl_cli_obj_close(&o);
+    return bl_buf_ok(b);
+}
+
+/* ----------------------------------------------------- diagnostics */
+
+void bl_cli_put_escaped(bl_buf_t *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0x0Fu]};
+        if (c == '\\') {
+            bl_buf_put(b, "\\\\", 2);
+        } else if (c == '\n') {
+            bl_buf_put(b, "\\n", 2);
+        } else if (c == '\r') {
+            bl_buf_put(b, "\\r", 2);
+        } else if (c == '\t') {
+            bl_buf_put(b, "\\t", 2);
+        } else if (c >= 0x20u && c < 0x7Fu) {
+            bl_buf_put(b, (const char *)&s[i], 1);
+        } else {
+            bl_buf_put(b, esc, sizeof esc);
+        }
+    }
+}
+
+static void bl_cli_put_api_str(bl_buf_t *b, const char *prefix, const bl_str_t *s)
+{
+    if (s->presence == BL_PRESENT && s->ptr != NULL && s->len > 0u) {
+        bl_buf_puts(b, prefix);
+        bl_cli_put_escaped(b, s->ptr, s->len);
+    }
+}
+
+void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, const bl_error_info_t *last,
+                             uint32_t timeout_ms)
+{
+    bl_buf_puts(b, "banklink: ");
+    if (what != NULL) {
+        bl_buf_puts(b, what);
+        bl_buf_puts(b, ": ");
+    }
+    if (status == BL_ERR_API || status == BL_ERR_RATE_LIMITED) {
+        bl_buf_puts(b, status == BL_ERR_API ? "API error: HTTP " : "rate limited: HTTP ");
+        bl_buf_put_i64(b, last->http_status);
+        bl_cli_put_api_str(b, " ", &last->api_code);
+        /* Heron sends a numeric code and a name ("Not Found"); show both. */
+        if (last->api_name.presence == BL_PRESENT && last->api_name.ptr != NULL &&
+            !(last->api_code.presence == BL_PRESENT && last->api_code.ptr != NULL &&
+              strcmp(last->api_code.ptr, last->api_name.ptr) == 0)) {
+            bl_cli_put_api_str(b, " ", &last->api_name);
+        }
+        bl_cli_put_api_str(b, ": ", &last->api_message);
+        bl_cli_put_api_str(b, " (see ", &last->api_doc_url);
+        if (last->api_doc_url.presence == BL_PRESENT && last->api_doc_url.len > 0u) {
+            bl_buf_puts(b, ")");
+        }
+        if (last->api_code.presence != BL_PRESENT && last->api_message.presence != BL_PRESENT) {
+            bl_buf_puts(b, ": ");
+            bl_buf_puts(b, bl_cli_explain(status));
+        }
+        if (last->retry_after_ms >= 0) {
+            bl_buf_puts(b, "; retry after ");
+            bl_buf_put_i64(b, (last->retry_after_ms + 999) / 1000);
+            bl_buf_puts(b, " s");
+        }
+    } else {
+        bl_buf_puts(b, bl_cli_explain(status));
+        if (status == BL_ERR_TIMEOUT) {
+            bl_buf_puts(b, " (");
+            bl_buf_put_u64(b, timeout_ms);
+            bl_buf_puts(b, " ms)");
+        }
+        if ((status == BL_ERR_RESPONSE_TOO_LARGE || status == BL_ERR_REQUEST_TOO_LARGE) && last->needed_size > 0u) {
+            bl_buf_puts(b, "; it needs a buffer of ");
+            bl_buf_put_u64(b, last->needed_size);
+            bl_buf_puts(b, " bytes");
+        }
+        if (last->http_status > 0 && bl_cli_exit_code(status) == 5) {
+            bl_buf_puts(b, " (HTTP ");
+            bl_buf_put_i64(b, last->http_status);
+            bl_buf_puts(b, ")");
+        }
+        if (last->transport_code != 0 && bl_cli_exit_code(status) == 3) {
+            bl_buf_puts(b, " (transport code ");
+            bl_buf_put_i64(b, last->transport_code);
+            bl_buf_puts(b, ")");
+        }
+    }
+    bl_buf_puts(b, " [");
+    bl_buf_puts(b, bl_status_str(status));
+    bl_buf_puts(b, "]");
+}
+
+/* ------------------------------------------------------------- -v log */
+
+void bl_cli_log(void *ctx, bl_log_kind_t kind, const char *text, size_t len)
+{
+    FILE *f = (FILE *)ctx;
+    const char *prefix = kind == BL_LOG_TX ? "> " : kind == BL_LOG_RX ? "< " : "* ";
+    /* One log call may hold a whole request: print it line by line, each
+     * with the prefix; CRLF ends a line like LF. A small buffer flushed as
+     * it fills keeps memory bounded whatever the length. */
+    char line[256];
+    bl_buf_t b;
+    size_t i = 0;
+    do {
+        size_t end = i;
+        while (end < len && text[end] != '\n') {
+            end++;
+        }
+        size_t stop = end;
+        if (stop > i && end < len && text[stop - 1u] == '\r') {
+            stop--;
+        }
+        (void)fputs(prefix, f);
+        for (size_t j = i; j < stop;) {
+            /* Escape in slices that always fit: at most 4 bytes per input byte. */
+            size_t take = stop - j < sizeof line / 4u ? stop - j : sizeof line / 4u;
+            bl_buf_init(&b, line, sizeof line);
+            bl_cli_put_escaped(&b, text + j, take);
+            (void)fwrite(line, 1, b.len, f);
+            j += take;
+        }
+        (void)fputc('\n', f);
+        i = end + 1u;
+    } while (i < len);
+}
