@@ -754,6 +754,8 @@ static void test_str_eq(void **state)
     /* presence decides, even if a stale pointer was left behind */
     const bl_str_t stale = {"null", 4, BL_NULL};
     assert_false(bl_str_eq(&stale, "null"));
+    const bl_str_t no_ptr = {NULL, 0, BL_PRESENT};
+    assert_false(bl_str_eq(&no_ptr, ""));
 
     /* the length counts, not a NUL further on */
     const bl_str_t prefix = {"activex", 6, BL_PRESENT};

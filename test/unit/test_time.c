@@ -457,6 +457,10 @@ static void test_from_unix_fields(void **state)
     assert_int_equal(dt.day, 31);
     assert_int_equal(dt.second, 59);
 
+    /* NULL arguments are ignored */
+    bl_datetime_from_unix(0, NULL);
+    assert_int_equal(bl_datetime_to_unix(NULL), 0);
+
     /* outside 0000..9999 the result saturates instead of wrapping */
     bl_datetime_from_unix(INT64_MIN, &dt);
     assert_int_equal(dt.year, 0);
@@ -855,6 +859,19 @@ static void test_json_get_timestamp(void **state)
     }
     assert_int_equal(bl_json_get_timestamp(&doc, TOK_A, NULL), BL_ERR_DECODE);
     assert_int_equal(bl_json_get_timestamp(NULL, TOK_A, &ts), BL_ERR_DECODE);
+
+    /* a token whose span lies outside the text is refused, not read */
+    bl_json_token_t saved = tok[TOK_A];
+    tok[TOK_A].end = (int)doc.len + 1;
+    assert_int_equal(bl_json_get_timestamp(&doc, TOK_A, &ts), BL_ERR_DECODE);
+    tok[TOK_A] = saved;
+    tok[TOK_A].start = -1;
+    assert_int_equal(bl_json_get_timestamp(&doc, TOK_A, &ts), BL_ERR_DECODE);
+    tok[TOK_A] = saved;
+    tok[TOK_A].end = tok[TOK_A].start - 1;
+    assert_int_equal(bl_json_get_timestamp(&doc, TOK_A, &ts), BL_ERR_DECODE);
+    tok[TOK_A] = saved;
+    assert_int_equal(bl_json_get_timestamp(&doc, TOK_A, &ts), BL_OK);
 }
 
 int main(void)
