@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: install dependencies, build, run every CTest suite
+# (unit, end-to-end, conformance, TLS, lwIP, boards, size) with gcc, then
+# again with ASan + UBSan under clang. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+run_suite() {
+  local dir=$1; shift
+  echo "=== build $dir ($*)"
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+  echo "=== test $dir"
+  ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 600
+}
+
+run_suite build -DCMAKE_C_COMPILER=gcc
+run_suite build-asan -DCMAKE_C_COMPILER=clang -DBL_SANITIZE=ON
