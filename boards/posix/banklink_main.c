@@ -69,7 +69,7 @@ static int bl_cli_emit(bool fitted, const bl_buf_t *b)
     return 0;
 }
 
-static int bl_cli_heron(bl_client_t *client, const bl_cli_opts_t *o)
+static int bl_cli_heron(bl_client_t *client, const bl_cli_opts_t *o, bl_cli_log_t *log)
 {
     const char *key = bl_cli_env("HERON_API_KEY");
     if (key == NULL) {
@@ -78,6 +78,7 @@ static int bl_cli_heron(bl_client_t *client, const bl_cli_opts_t *o)
     }
     bl_heron_link_t link;
     bl_status_t st = bl_heron_update_link(client, key, o->item_id, o->access_token, &link);
+    bl_cli_log_end(log);
     if (st != BL_OK) {
         bl_cli_report(st, "update-link", &client->last, o->timeout_ms);
         return bl_cli_exit_code(st);
@@ -118,7 +119,7 @@ static int bl_cli_moneykit_auth(bl_moneykit_auth_t *auth, bool need_credentials)
     return 0;
 }
 
-static int bl_cli_moneykit(bl_client_t *client, const bl_cli_opts_t *o)
+static int bl_cli_moneykit(bl_client_t *client, const bl_cli_opts_t *o, bl_cli_log_t *log)
 {
     bl_moneykit_auth_t auth;
     int rc = bl_cli_moneykit_auth(&auth, o->command == BL_CLI_MONEYKIT_TOKEN);
@@ -132,9 +133,10 @@ static int bl_cli_moneykit(bl_client_t *client, const bl_cli_opts_t *o)
     if (!auth.valid) {
         if (o->verbose) {
             static const char note[] = "fetching a MoneyKit access token with the client credentials";
-            bl_cli_log(stderr, BL_LOG_INFO, note, sizeof note - 1u);
+            bl_cli_log(log, BL_LOG_INFO, note, sizeof note - 1u);
         }
         bl_status_t st = bl_moneykit_fetch_token(client, &auth);
+        bl_cli_log_end(log);
         if (st != BL_OK) {
             bl_cli_report(st, "auth/token", &client->last, o->timeout_ms);
             bl_moneykit_auth_clear(&auth);
@@ -146,6 +148,7 @@ static int bl_cli_moneykit(bl_client_t *client, const bl_cli_opts_t *o)
     } else {
         bl_moneykit_exchange_t ex;
         bl_status_t st = bl_moneykit_exchange_token(client, &auth, o->exchangeable_token, &ex);
+        bl_cli_log_end(log);
         if (st != BL_OK) {
             bl_cli_report(st, "exchange-token", &client->last, o->timeout_ms);
             rc = bl_cli_exit_code(st);
@@ -211,9 +214,11 @@ int main(int argc, char **argv)
     cfg.max_retries = opts.retries;
     /* Jitter only has to differ between processes started together. */
     cfg.jitter_seed = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^ clock.now_ms(clock.ctx);
+    bl_cli_log_t log;
+    bl_cli_log_init(&log, stderr);
     if (opts.verbose) {
         cfg.log = bl_cli_log;
-        cfg.log_ctx = stderr;
+        cfg.log_ctx = &log;
     }
 
     bl_client_t client;
@@ -221,8 +226,9 @@ int main(int argc, char **argv)
     if (st != BL_OK) {
         return bl_cli_refuse("the client refused its configuration (host or buffers)", st);
     }
-    int rc = heron ? bl_cli_heron(&client, &opts) : bl_cli_moneykit(&client, &opts);
+    int rc = heron ? bl_cli_heron(&client, &opts, &log) : bl_cli_moneykit(&client, &opts, &log);
     bl_client_close(&client);
+    bl_cli_log_end(&log);
     bl_secure_zero(bl_cli_work, sizeof bl_cli_work);
     return rc;
 }

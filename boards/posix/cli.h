@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "banklink.h"
 #include "bl_posix.h"
@@ -129,7 +130,8 @@ bool bl_cli_json_moneykit_token(bl_buf_t *b, const bl_moneykit_auth_t *auth);
 
 /**
  * @brief Append @p s[0..n) for a terminal: printable ASCII as is, `\n`,
- * `\r`, `\t`, `\\` escaped, every other byte as `\xNN`.
+ * `\r`, `\t` escaped, every other byte as `\xNN` (so nothing the API sends
+ * can drive the terminal).
  */
 void bl_cli_put_escaped(bl_buf_t *b, const char *s, size_t n);
 
@@ -145,12 +147,26 @@ void bl_cli_put_escaped(bl_buf_t *b, const char *s, size_t n);
 void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, const bl_error_info_t *last,
                              uint32_t timeout_ms);
 
+/** State of the -v log: lines may span several log calls. */
+typedef struct bl_cli_log {
+    FILE *f;              /**< Destination (stderr). */
+    bool open;            /**< A line has been started and not ended. */
+    bool pending_cr;      /**< A CR was seen; a following LF makes it a line end. */
+    bl_log_kind_t kind;   /**< Kind of the open line. */
+} bl_cli_log_t;
+
+/** Start a log on @p f. */
+void bl_cli_log_init(bl_cli_log_t *log, FILE *f);
+
 /**
- * @brief bl_log_fn writing to the FILE* in @p ctx: each line prefixed with
- * `> ` (request), `< ` (response) or `* ` (client), non-printable bytes
- * escaped.
+ * @brief bl_log_fn (ctx: a bl_cli_log_t): each line goes out prefixed with
+ * `> ` (request), `< ` (response) or `* ` (client), CRLF shown as a line
+ * end, other non-printable bytes escaped (`\xNN`, `\r`, `\t`).
  */
 void bl_cli_log(void *ctx, bl_log_kind_t kind, const char *text, size_t len);
+
+/** End the open line, if any, and flush. */
+void bl_cli_log_end(bl_cli_log_t *log);
 
 /* ----------------------------------------------------------- transport */
 

@@ -246,9 +246,7 @@ void bl_cli_put_escaped(bl_buf_t *b, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0x0Fu]};
-        if (c == '\\') {
-            bl_buf_put(b, "\\\\", 2);
-        } else if (c == '\n') {
+        if (c == '\n') {
             bl_buf_put(b, "\\n", 2);
         } else if (c == '\r') {
             bl_buf_put(b, "\\r", 2);
@@ -270,6 +268,17 @@ static void bl_cli_put_api_str(bl_buf_t *b, const char *prefix, const bl_str_t *
     }
 }
 
+/* True when @p s is the decimal text of @p n. */
+static bool bl_cli_is_number(const bl_str_t *s, int n)
+{
+    char tmp[16];
+    bl_buf_t b;
+    bl_buf_init(&b, tmp, sizeof tmp);
+    bl_buf_put_i64(&b, n);
+    return s->presence == BL_PRESENT && s->ptr != NULL && bl_buf_ok(&b) && s->len == b.len &&
+           memcmp(s->ptr, tmp, b.len) == 0;
+}
+
 void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, const bl_error_info_t *last,
                              uint32_t timeout_ms)
 {
@@ -279,9 +288,12 @@ void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, 
         bl_buf_puts(b, ": ");
     }
     if (status == BL_ERR_API || status == BL_ERR_RATE_LIMITED) {
-        bl_buf_puts(b, status == BL_ERR_API ? "API error: HTTP " : "rate limited: HTTP ");
+        bl_buf_puts(b, "API error: HTTP ");
         bl_buf_put_i64(b, last->http_status);
-        bl_cli_put_api_str(b, " ", &last->api_code);
+        /* Heron repeats the HTTP status as its numeric code: show it once. */
+        if (!bl_cli_is_number(&last->api_code, last->http_status)) {
+            bl_cli_put_api_str(b, " ", &last->api_code);
+        }
         /* Heron sends a numeric code and a name ("Not Found"); show both. */
         if (last->api_name.presence == BL_PRESENT && last->api_name.ptr != NULL &&
             !(last->api_code.presence == BL_PRESENT && last->api_code.ptr != NULL &&
@@ -296,6 +308,8 @@ void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, 
         if (last->api_code.presence != BL_PRESENT && last->api_message.presence != BL_PRESENT) {
             bl_buf_puts(b, ": ");
             bl_buf_puts(b, bl_cli_explain(status));
+        } else if (status == BL_ERR_RATE_LIMITED) {
+            bl_buf_puts(b, "; rate limited, no retry left within the deadline");
         }
         if (last->retry_after_ms >= 0) {
             bl_buf_puts(b, "; retry after ");
@@ -332,35 +346,80 @@ void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, 
 
 /* ------------------------------------------------------------- -v log */
 
+void bl_cli_log_init(bl_cli_log_t *log, FILE *f)
+{
+    log->f = f;
+    log->open = false;
+    log->pending_cr = false;
+    log->kind = BL_LOG_INFO;
+}
+
+/* Finish the open line, if any. A CR still pending was not part of a CRLF. */
+static void bl_cli_log_close_line(bl_cli_log_t *log)
+{
+    if (log->pending_cr) {
+        (void)fputs("\\r", log->f);
+        log->pending_cr = false;
+    }
+    if (log->open) {
+        (void)fputc('\n', log->f);
+        log->open = false;
+    }
+}
+
+void bl_cli_log_end(bl_cli_log_t *log)
+{
+    bl_cli_log_close_line(log);
+    (void)fflush(log->f);
+}
+
 void bl_cli_log(void *ctx, bl_log_kind_t kind, const char *text, size_t len)
 {
-    FILE *f = (FILE *)ctx;
+    bl_cli_log_t *log = (bl_cli_log_t *)ctx;
     const char *prefix = kind == BL_LOG_TX ? "> " : kind == BL_LOG_RX ? "< " : "* ";
-    /* One log call may hold a whole request: print it line by line, each
-     * with the prefix; CRLF ends a line like LF. A small buffer flushed as
-     * it fills keeps memory bounded whatever the length. */
-    char line[256];
+    if (log->open && kind != log->kind) {
+        bl_cli_log_close_line(log);
+    }
+    /* Escaped output goes through a small buffer, flushed as it fills. */
+    char out[256];
     bl_buf_t b;
-    size_t i = 0;
-    do {
-        size_t end = i;
-        while (end < len && text[end] != '\n') {
-            end++;
+    bl_buf_init(&b, out, sizeof out);
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (b.len + 8u > sizeof out) {
+            (void)fwrite(out, 1, b.len, log->f);
+            bl_buf_init(&b, out, sizeof out);
         }
-        size_t stop = end;
-        if (stop > i && end < len && text[stop - 1u] == '\r') {
-            stop--;
+        if (c == '\n') {
+            /* CRLF and LF both end a line; the CR may have come in the
+             * previous call (the request is logged in pieces). */
+            log->pending_cr = false;
+            if (!log->open) {
+                bl_buf_puts(&b, prefix);
+            }
+            bl_buf_put(&b, "\n", 1);
+            log->open = false;
+            continue;
         }
-        (void)fputs(prefix, f);
-        for (size_t j = i; j < stop;) {
-            /* Escape in slices that always fit: at most 4 bytes per input byte. */
-            size_t take = stop - j < sizeof line / 4u ? stop - j : sizeof line / 4u;
-            bl_buf_init(&b, line, sizeof line);
-            bl_cli_put_escaped(&b, text + j, take);
-            (void)fwrite(line, 1, b.len, f);
-            j += take;
+        if (!log->open) {
+            bl_buf_puts(&b, prefix);
+            log->open = true;
+            log->kind = kind;
         }
-        (void)fputc('\n', f);
-        i = end + 1u;
-    } while (i < len);
+        if (log->pending_cr) {
+            bl_buf_puts(&b, "\\r");
+            log->pending_cr = false;
+        }
+        if (c == '\r') {
+            log->pending_cr = true;
+        } else {
+            bl_cli_put_escaped(&b, &c, 1);
+        }
+    }
+    (void)fwrite(out, 1, b.len, log->f);
+    /* The request arrives in pieces (around redacted secrets) and continues
+     * on the same line; response lines and client notes are whole records. */
+    if (kind != BL_LOG_TX) {
+        bl_cli_log_close_line(log);
+    }
 }

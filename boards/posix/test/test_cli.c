@@ -507,13 +507,30 @@ static void test_describe(void **state)
     last.api_name = str("Not Found");
     last.api_message = str("no\x1b[31m link");
     assert_string_equal(describe(BL_ERR_API, &last, out, sizeof out),
-                        "banklink: update-link: API error: HTTP 404 404 Not Found: no\\x1b[31m link [BL_ERR_API]");
+                        "banklink: update-link: API error: HTTP 404 Not Found: no\\x1b[31m link [BL_ERR_API]");
+
+    /* MoneyKit: code, message and documentation link. */
+    memset(&last, 0, sizeof last);
+    last.retry_after_ms = -1;
+    last.http_status = 400;
+    last.api_code = str("link_session_error.invalid_token_exchange");
+    last.api_message = str("Token already exchanged");
+    last.api_doc_url = str("https://docs.moneykit.com/x");
+    assert_string_equal(describe(BL_ERR_API, &last, out, sizeof out),
+                        "banklink: update-link: API error: HTTP 400 link_session_error.invalid_token_exchange: "
+                        "Token already exchanged (see https://docs.moneykit.com/x) [BL_ERR_API]");
+    last.http_status = 429;
+    last.retry_after_ms = 1500;
+    assert_string_equal(describe(BL_ERR_RATE_LIMITED, &last, out, sizeof out),
+                        "banklink: update-link: API error: HTTP 429 link_session_error.invalid_token_exchange: "
+                        "Token already exchanged (see https://docs.moneykit.com/x); rate limited, no retry left "
+                        "within the deadline; retry after 2 s [BL_ERR_RATE_LIMITED]");
 
     memset(&last, 0, sizeof last);
     last.http_status = 429;
     last.retry_after_ms = 120000;
     assert_string_equal(describe(BL_ERR_RATE_LIMITED, &last, out, sizeof out),
-                        "banklink: update-link: rate limited: HTTP 429: the API rate limit was hit and no retry was "
+                        "banklink: update-link: API error: HTTP 429: the API rate limit was hit and no retry was "
                         "left within the deadline; retry after 120 s [BL_ERR_RATE_LIMITED]");
 
     memset(&last, 0, sizeof last);
@@ -540,21 +557,37 @@ static void test_describe(void **state)
 static void test_log_lines(void **state)
 {
     (void)state;
-    char mem[512];
+    char mem[1024];
     memset(mem, 0, sizeof mem);
     FILE *f = fmemopen(mem, sizeof mem, "w");
     assert_non_null(f);
-    static const char tx[] = "PUT /api/x HTTP/1.1\r\nHost: h\r\n\r\n{\"a\":\"\x01\xff\"}";
-    bl_cli_log(f, BL_LOG_TX, tx, sizeof tx - 1u);
-    bl_cli_log(f, BL_LOG_RX, "HTTP/1.1 200 OK\r\n", 17);
-    bl_cli_log(f, BL_LOG_INFO, "retry\tin 200 ms", 15);
+    bl_cli_log_t log;
+    bl_cli_log_init(&log, f);
+    /* The core logs a request in pieces around each redacted secret, the
+     * CR of a CRLF possibly at the end of one piece and the LF in the next. */
+    bl_cli_log(&log, BL_LOG_INFO, "connected", 9);
+    bl_cli_log(&log, BL_LOG_TX, "PUT /api/x HTTP/1.1\r\nx-api-key: ", 32);
+    bl_cli_log(&log, BL_LOG_TX, "[REDACTED]", 10);
+    bl_cli_log(&log, BL_LOG_TX, "\r", 1);
+    bl_cli_log(&log, BL_LOG_TX, "\n\r\n{\"a\":\"\x01\xff\\n\"}", 15);
+    bl_cli_log(&log, BL_LOG_RX, "HTTP/1.1 200 OK", 15);
+    bl_cli_log(&log, BL_LOG_RX, "Bad\rLine", 8);
+    bl_cli_log(&log, BL_LOG_RX, "{\"k\":\"caf\\u00e9\"}\n", 18);
+    bl_cli_log(&log, BL_LOG_INFO, "retry\tin 200 ms", 15);
+    bl_cli_log(&log, BL_LOG_TX, "tail\r", 5);
+    bl_cli_log_end(&log);
+    bl_cli_log_end(&log); /* idempotent */
     assert_int_equal(fclose(f), 0);
-    assert_string_equal(mem, "> PUT /api/x HTTP/1.1\n"
-                             "> Host: h\n"
+    assert_string_equal(mem, "* connected\n"
+                             "> PUT /api/x HTTP/1.1\n"
+                             "> x-api-key: [REDACTED]\n"
                              "> \n"
-                             "> {\"a\":\"\\x01\\xff\"}\n"
+                             "> {\"a\":\"\\x01\\xff\\n\"}\n"
                              "< HTTP/1.1 200 OK\n"
-                             "* retry\\tin 200 ms\n");
+                             "< Bad\\rLine\n"
+                             "< {\"k\":\"caf\\u00e9\"}\n"
+                             "* retry\\tin 200 ms\n"
+                             "> tail\\r\n");
 }
 
 static void test_log_long_line(void **state)
@@ -565,10 +598,13 @@ static void test_log_long_line(void **state)
     memset(text, 0x07, sizeof text);
     FILE *f = fmemopen(mem, sizeof mem, "w");
     assert_non_null(f);
-    bl_cli_log(f, BL_LOG_RX, text, sizeof text);
+    bl_cli_log_t log;
+    bl_cli_log_init(&log, f);
+    bl_cli_log(&log, BL_LOG_RX, text, sizeof text);
     assert_int_equal(fclose(f), 0);
     assert_int_equal(strlen(mem), 2u + 4u * sizeof text + 1u);
     assert_memory_equal(mem, "< \\x07\\x07", 10);
+    assert_int_equal(mem[strlen(mem) - 1u], '\n');
 }
 
 /* ------------------------------------------------------------ transport choice */
