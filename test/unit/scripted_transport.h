@@ -59,7 +59,7 @@ static const step_t *cur_steps(const script_t *s)
     return s->conn_steps[s->conn_index - 1];
 }
 
-static bl_status_t st_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
+static inline bl_status_t st_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
 {
     script_t *s = ctx;
     (void)host;
@@ -77,7 +77,7 @@ static bl_status_t st_connect(void *ctx, const char *host, uint16_t port, uint32
     return BL_OK;
 }
 
-static int32_t st_send(void *ctx, const uint8_t *data, size_t len, uint32_t timeout_ms)
+static inline int32_t st_send(void *ctx, const uint8_t *data, size_t len, uint32_t timeout_ms)
 {
     script_t *s = ctx;
     (void)timeout_ms;
@@ -103,7 +103,7 @@ static int32_t st_send(void *ctx, const uint8_t *data, size_t len, uint32_t time
     return (int32_t)n;
 }
 
-static int32_t st_recv(void *ctx, uint8_t *data, size_t len, uint32_t timeout_ms)
+static inline int32_t st_recv(void *ctx, uint8_t *data, size_t len, uint32_t timeout_ms)
 {
     script_t *s = ctx;
     if (!s->open) {
@@ -144,7 +144,7 @@ static int32_t st_recv(void *ctx, uint8_t *data, size_t len, uint32_t timeout_ms
     }
 }
 
-static void st_close(void *ctx)
+static inline void st_close(void *ctx)
 {
     script_t *s = ctx;
     if (s->open) {
@@ -153,25 +153,25 @@ static void st_close(void *ctx)
     s->open = false;
 }
 
-static int32_t st_raw(void *ctx)
+static inline int32_t st_raw(void *ctx)
 {
     (void)ctx;
     return 104;
 }
 
-static uint32_t st_now(void *ctx)
+static inline uint32_t st_now(void *ctx)
 {
     return ((script_t *)ctx)->now;
 }
 
-static void st_sleep(void *ctx, uint32_t ms)
+static inline void st_sleep(void *ctx, uint32_t ms)
 {
     script_t *s = ctx;
     s->now += ms;
     s->slept += ms;
 }
 
-static void script_init(script_t *s)
+static inline void script_init(script_t *s)
 {
     memset(s, 0, sizeof *s);
     s->send_fail_at = -1;
@@ -189,7 +189,7 @@ typedef struct harness {
     bl_client_t client;
 } harness_t;
 
-static void harness_init(harness_t *h, size_t buf_size, uint32_t retries)
+static inline void harness_init(harness_t *h, size_t buf_size, uint32_t retries)
 {
     memset(h, 0, sizeof *h);
     script_init(&h->script);
@@ -219,7 +219,7 @@ static void harness_init(harness_t *h, size_t buf_size, uint32_t retries)
 }
 
 /* Does needle occur anywhere in hay[0..n)? */
-static bool contains(const void *hay, size_t n, const char *needle)
+static inline bool contains(const void *hay, size_t n, const char *needle)
 {
     size_t k = strlen(needle);
     const char *h = hay;
