@@ -53,16 +53,16 @@ static const char *bl_cli_env(const char *name)
     return (v != NULL && v[0] != '\0') ? v : NULL;
 }
 
-static int bl_cli_emit(bool fitted, const bl_buf_t *b)
+static int bl_cli_emit(bool fitted, bl_buf_t *b)
 {
-    if (!fitted) {
+    bl_buf_put(b, "\n", 1);
+    if (!fitted || !bl_buf_ok(b)) {
         (void)fprintf(stderr, "banklink: the answer does not fit the %u-byte output buffer (needs %lu)\n",
                       (unsigned)BL_CLI_OUT_SIZE, (unsigned long)b->len);
         return 1;
     }
-    (void)fwrite(b->data, 1, b->len, stdout);
-    (void)fputc('\n', stdout);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
+    /* stdout is unbuffered (see main): one write for the whole document. */
+    if (fwrite(b->data, 1, b->len, stdout) != b->len || fflush(stdout) != 0) {
         (void)fprintf(stderr, "banklink: cannot write to stdout\n");
         return 1;
     }
@@ -163,6 +163,9 @@ static int bl_cli_moneykit(bl_client_t *client, const bl_cli_opts_t *o, bl_cli_l
 
 int main(int argc, char **argv)
 {
+    /* Unbuffered: stdio would otherwise take its buffer from the heap, and
+     * every document leaves in a single fwrite anyway. */
+    (void)setvbuf(stdout, NULL, _IONBF, 0);
     bl_cli_opts_t opts;
     char err[BL_CLI_ERR_MAX];
     if (!bl_cli_parse_args(argc, argv, &opts, err, sizeof err)) {

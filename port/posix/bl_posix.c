@@ -22,9 +22,11 @@
 
 #if defined(BL_PORT_POSIX) && BL_PORT_POSIX
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -177,38 +179,9 @@ static int bl_posix_try_address(bl_posix_socket_t *s, const struct addrinfo *ai,
     return 0;
 }
 
-static bl_status_t bl_posix_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
+/* Try each address in turn; 0 when one connected, else the last errno. */
+static int bl_posix_try_list(bl_posix_socket_t *s, const struct addrinfo *list, uint64_t deadline)
 {
-    bl_posix_socket_t *s = (bl_posix_socket_t *)ctx;
-    uint64_t start = bl_posix_mono_ms();
-    uint64_t deadline = start + timeout_ms;
-
-    bl_posix_close_fd(s);
-    s->last_errno = 0;
-    if (host == NULL || host[0] == '\0') {
-        s->last_errno = EINVAL;
-        return BL_ERR_RESOLVE;
-    }
-
-    char service[8];
-    (void)snprintf(service, sizeof service, "%u", (unsigned)port);
-    struct addrinfo hints;
-    memset(&hints, 0, sizeof hints);
-    /* No AI_ADDRCONFIG: it hides loopback addresses on a host (or network
-     * namespace) whose only interface is lo. */
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    hints.ai_flags = AI_NUMERICSERV;
-    struct addrinfo *list = NULL;
-    int gai = getaddrinfo(host, service, &hints, &list);
-    if (gai != 0) {
-        /* getaddrinfo codes and errno values share last_errno; glibc's EAI_*
-         * are negative, so the two stay distinguishable. */
-        s->last_errno = (gai == EAI_SYSTEM && errno != 0) ? errno : gai;
-        return BL_ERR_RESOLVE;
-    }
-
     size_t count = 0;
     for (const struct addrinfo *ai = list; ai != NULL; ai = ai->ai_next) {
         count++;
@@ -217,21 +190,94 @@ static bl_status_t bl_posix_connect(void *ctx, const char *host, uint16_t port, 
     size_t tried = 0;
     for (const struct addrinfo *ai = list; ai != NULL; ai = ai->ai_next, tried++) {
         uint64_t now = bl_posix_mono_ms();
-        if (now >= deadline && tried > 0) {
+        if (now >= deadline && tried > 0u) {
             break;
         }
         /* Share the time left among the addresses not yet tried, so one
          * address that drops SYNs cannot use up the whole deadline while a
          * working one waits behind it. */
         uint64_t left = deadline > now ? deadline - now : 0u;
-        uint64_t slot = now + left / (uint64_t)(count - tried);
-        err = bl_posix_try_address(s, ai, slot);
+        err = bl_posix_try_address(s, ai, now + left / (uint64_t)(count - tried));
         if (err == 0) {
-            freeaddrinfo(list);
-            return BL_OK;
+            return 0;
         }
     }
-    freeaddrinfo(list);
+    return err;
+}
+
+/*
+ * A numeric IPv4 or IPv6 address, described in @p sa without getaddrinfo:
+ * no resolver, no allocation inside the C library. Returns false for names
+ * (and zoned IPv6 addresses), which take the getaddrinfo path.
+ */
+static bool bl_posix_numeric(const char *host, uint16_t port, struct sockaddr_storage *sa, struct addrinfo *ai)
+{
+    memset(sa, 0, sizeof *sa);
+    memset(ai, 0, sizeof *ai);
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)(void *)sa;
+    struct sockaddr_in *a4 = (struct sockaddr_in *)(void *)sa;
+    if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons(port);
+        ai->ai_family = AF_INET6;
+        ai->ai_addrlen = (socklen_t)sizeof *a6;
+    } else if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons(port);
+        ai->ai_family = AF_INET;
+        ai->ai_addrlen = (socklen_t)sizeof *a4;
+    } else {
+        return false;
+    }
+    ai->ai_socktype = SOCK_STREAM;
+    ai->ai_protocol = IPPROTO_TCP;
+    ai->ai_addr = (struct sockaddr *)(void *)sa;
+    ai->ai_next = NULL;
+    return true;
+}
+
+static bl_status_t bl_posix_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
+{
+    bl_posix_socket_t *s = (bl_posix_socket_t *)ctx;
+    uint64_t deadline = bl_posix_mono_ms() + timeout_ms;
+
+    bl_posix_close_fd(s);
+    s->last_errno = 0;
+    if (host == NULL || host[0] == '\0') {
+        s->last_errno = EINVAL;
+        return BL_ERR_RESOLVE;
+    }
+
+    int err;
+    struct sockaddr_storage numeric_sa;
+    struct addrinfo numeric;
+    if (bl_posix_numeric(host, port, &numeric_sa, &numeric)) {
+        err = bl_posix_try_list(s, &numeric, deadline);
+    } else {
+        char service[8];
+        (void)snprintf(service, sizeof service, "%u", (unsigned)port);
+        struct addrinfo hints;
+        memset(&hints, 0, sizeof hints);
+        /* No AI_ADDRCONFIG: it hides loopback addresses on a host (or
+         * network namespace) whose only interface is lo. */
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_protocol = IPPROTO_TCP;
+        hints.ai_flags = AI_NUMERICSERV;
+        struct addrinfo *list = NULL;
+        int gai = getaddrinfo(host, service, &hints, &list);
+        if (gai != 0) {
+            /* getaddrinfo codes and errno values share last_errno; glibc's
+             * EAI_* are negative, so the two stay distinguishable. */
+            s->last_errno = (gai == EAI_SYSTEM && errno != 0) ? errno : gai;
+            return BL_ERR_RESOLVE;
+        }
+        err = bl_posix_try_list(s, list, deadline);
+        freeaddrinfo(list);
+    }
+    if (err == 0) {
+        return BL_OK;
+    }
     s->last_errno = err;
     if (bl_posix_mono_ms() >= deadline) {
         return BL_ERR_TIMEOUT;
