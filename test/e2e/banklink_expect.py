@@ -93,3 +93,30 @@ def check_output(out, sent, schema, where="$"):
     else:
         if type(out) is not schema or out != sent:
             raise Mismatch("%s: printed %r, sent %r" % (where, out, sent))
+
+
+def check_shape(out, schema, where="$"):
+    """Raise Mismatch unless @out has @schema's shape: only known keys, each
+    value of its type or null, datetimes as RFC 3339 UTC. For answers whose
+    body is not known to the test (random data it did not see)."""
+    if out is None:
+        return
+    if isinstance(schema, dict):
+        if not isinstance(out, dict):
+            raise Mismatch("%s: printed %r, expected an object" % (where, out))
+        extra = set(out) - set(schema)
+        if extra:
+            raise Mismatch("%s: printed fields banklink does not decode: %s" % (where, sorted(extra)))
+        for k, v in out.items():
+            check_shape(v, schema[k], "%s.%s" % (where, k))
+    elif isinstance(schema, list):
+        if not isinstance(out, list):
+            raise Mismatch("%s: printed %r, expected a list" % (where, out))
+        for i, v in enumerate(out):
+            check_shape(v, schema[0], "%s[%d]" % (where, i))
+    elif schema == DT:
+        if not isinstance(out, str) or not RFC3339_UTC.match(out):
+            raise Mismatch("%s: %r is not RFC 3339 UTC ending in Z" % (where, out))
+        parse_datetime(out)
+    elif type(out) is not schema:
+        raise Mismatch("%s: printed %r, expected %s" % (where, out, schema.__name__))
