@@ -13,6 +13,7 @@
 #include "bl_status.h"
 #include "bl_transport.h"
 #include "bl_json.h"
+#include "bl_json_stream.h"
 #include "bl_time.h"
 #include "bl_http.h"
 #include "bl_client.h"

@@ -200,8 +200,31 @@ static bl_status_t send_all(bl_client_t *c, const char *data, size_t len, uint32
     return BL_OK;
 }
 
-static bl_status_t read_response(bl_client_t *c, bl_http_reader_t *r, uint32_t start)
+/* Hand a streamed 2xx body to the call's sink and drop what it used. */
+static bl_status_t feed_sink(const bl_call_t *call, bl_http_reader_t *r, bool *streamed)
 {
+    if (call->sink == NULL || !bl_http_reader_in_body(r) || r->meta.status < 200 || r->meta.status > 299) {
+        return BL_OK;
+    }
+    size_t len;
+    char *body = bl_http_reader_body(r, &len);
+    bool done = bl_http_reader_done(r);
+    if (len == 0u && !done) {
+        return BL_OK;
+    }
+    size_t used = 0;
+    *streamed = true;
+    bl_status_t st = call->sink(call->sink_ctx, body, len, done, &used);
+    bl_http_reader_consume(r, used);
+    return st;
+}
+
+static bl_status_t read_response(bl_client_t *c, const bl_call_t *call, bl_http_reader_t *r, uint32_t start,
+                                 bool *streamed)
+{
+    if (call->sink != NULL) {
+        bl_http_reader_set_stream(r);
+    }
     while (!bl_http_reader_done(r)) {
         size_t avail;
         char *space = bl_http_reader_space(r, &avail);
@@ -227,8 +250,11 @@ static bl_status_t read_response(bl_client_t *c, bl_http_reader_t *r, uint32_t s
             note_transport_error(c);
             st = BL_ERR_RECV;
         }
-        if (st == BL_ERR_RESPONSE_TOO_LARGE && r->meta.content_length > 0) {
+        if (st == BL_ERR_RESPONSE_TOO_LARGE && r->meta.content_length > 0 && call->sink == NULL) {
             c->last.needed_size = (size_t)r->meta.content_length + 1u;
+        }
+        if (st == BL_OK) {
+            st = feed_sink(call, r, streamed);
         }
         if (st != BL_OK) {
             return st;
@@ -239,7 +265,7 @@ static bl_status_t read_response(bl_client_t *c, bl_http_reader_t *r, uint32_t s
 
 /* One attempt: serialise, (re)connect, send once, read the answer. */
 static bl_status_t attempt(bl_client_t *c, const bl_call_t *call, uint32_t start, bl_http_reader_t *r,
-                           bl_phase_t *phase)
+                           bl_phase_t *phase, bool *streamed)
 {
     char *buf = (char *)c->cfg.buf;
     size_t cap = c->cfg.buf_size;
@@ -289,12 +315,14 @@ static bl_status_t attempt(bl_client_t *c, const bl_call_t *call, uint32_t start
         r->on_line = log_header_line;
         r->on_line_ctx = c;
     }
-    st = read_response(c, r, start);
+    st = read_response(c, call, r, start, streamed);
     if (st == BL_OK || bl_http_reader_started(r)) {
         c->last.http_status = r->meta.status;
     }
-    if (st == BL_ERR_HTTP_MALFORMED || st == BL_ERR_RESPONSE_TOO_LARGE) {
-        *phase = PHASE_DONE; /* the server answered; reading it failed */
+    if (st == BL_ERR_HTTP_MALFORMED || st == BL_ERR_RESPONSE_TOO_LARGE || *streamed) {
+        /* The server answered (and part of it may have reached the caller):
+         * a repeat would read or deliver it twice. */
+        *phase = PHASE_DONE;
     }
     if (st != BL_OK) {
         drop_connection(c);
@@ -377,7 +405,8 @@ bl_status_t bl_client_execute(bl_client_t *client, const bl_call_t *call, bl_res
     for (uint32_t n = 0;; n++) {
         c->last.attempts = n + 1u;
         bl_phase_t phase;
-        bl_status_t st = attempt(c, call, start, &r, &phase);
+        bool streamed = false;
+        bl_status_t st = attempt(c, call, start, &r, &phase, &streamed);
         int64_t wait = -1;
         bool retry;
         if (st == BL_OK) {
@@ -419,7 +448,7 @@ bl_status_t bl_client_execute(bl_client_t *client, const bl_call_t *call, bl_res
     }
     resp->status = r.meta.status;
     resp->body = bl_http_reader_body(&r, &resp->len);
-    if (c->cfg.log != NULL && resp->len > 0u) {
+    if (c->cfg.log != NULL && resp->len > 0u && call->sink == NULL) {
         if (call->secret_response) {
             log_num(c, "response body withheld from the log (", resp->len, " bytes, holds credentials)");
         } else {

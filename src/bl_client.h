@@ -117,11 +117,23 @@ typedef enum bl_retry_policy {
     BL_RETRY_UNPROCESSED   /**< Retry only when the server provably did not process it: connect or send failed, 429, 503. */
 } bl_retry_policy_t;
 
+/**
+ * Receives a 2xx body while it streams through the work buffer.
+ * @param body     What has arrived and not been consumed yet.
+ * @param len      Its length.
+ * @param done     The body is complete.
+ * @param consumed Set to the bytes (a prefix of body) it is finished with.
+ * @return BL_OK to go on; any other status ends the call with it.
+ */
+typedef bl_status_t (*bl_body_sink_fn)(void *ctx, char *body, size_t len, bool done, size_t *consumed);
+
 /** A call for the vendor modules: the request plus its rules. */
 typedef struct bl_call {
     bl_http_request_t request;  /**< What to send. */
     bl_retry_policy_t retry;    /**< Retry rules. */
     bool secret_response;       /**< Do not log the response body. */
+    bl_body_sink_fn sink;       /**< Stream a 2xx body to this instead of holding it whole (lists). */
+    void *sink_ctx;             /**< Passed to @ref sink. */
 } bl_call_t;
 
 /** The raw result of bl_client_execute(). */

@@ -128,6 +128,8 @@ typedef struct bl_http_reader {
     bool no_body;       /**< HEAD request or 1xx/204/304 status. */
     bool head_request;  /**< The request was HEAD. */
     bool seen_te;       /**< A Transfer-Encoding header was seen. */
+    bool stream;        /**< The body may be larger than the buffer: the caller consumes it as it comes. */
+    uint64_t consumed;  /**< Body bytes the caller consumed (stream mode). */
     bl_http_meta_t meta;/**< What the headers said. */
     bl_http_line_fn on_line; /**< Optional header-line hook (logging). */
     void *on_line_ctx;  /**< Its context. */
@@ -168,6 +170,19 @@ bool bl_http_reader_started(const bl_http_reader_t *r);
  * room (a byte is always kept free for it).
  */
 char *bl_http_reader_body(const bl_http_reader_t *r, size_t *len);
+
+/** True once the headers of the final response have been read. */
+bool bl_http_reader_in_body(const bl_http_reader_t *r);
+
+/**
+ * @brief Stream mode: a body longer than the buffer is allowed; the caller
+ * reads bl_http_reader_body() as it grows and drops what it has used with
+ * bl_http_reader_consume(). Call before the first feed.
+ */
+void bl_http_reader_set_stream(bl_http_reader_t *r);
+
+/** Drop the first @p n bytes of the decoded body (n <= its length). */
+void bl_http_reader_consume(bl_http_reader_t *r, size_t n);
 
 #ifdef __cplusplus
 }

@@ -69,6 +69,33 @@ char *bl_http_reader_body(const bl_http_reader_t *r, size_t *len)
     return r->buf;
 }
 
+bool bl_http_reader_in_body(const bl_http_reader_t *r)
+{
+    return r->state > S_HEADERS;
+}
+
+void bl_http_reader_set_stream(bl_http_reader_t *r)
+{
+    r->stream = true;
+}
+
+void bl_http_reader_consume(bl_http_reader_t *r, size_t n)
+{
+    if (n > r->body_len) {
+        n = r->body_len;
+    }
+    /* Everything after the consumed prefix (rest of the body and unparsed
+     * bytes) slides down together. */
+    memmove(r->buf, r->buf + n, r->len - n);
+    r->body_len -= n;
+    r->len -= n;
+    r->pos -= n;
+    r->consumed += n;
+    if (r->state == S_DONE && r->body_len < r->cap) {
+        r->buf[r->body_len] = '\0';
+    }
+}
+
 char *bl_http_reader_space(bl_http_reader_t *r, size_t *avail)
 {
     if (r->cap == 0u) {
@@ -268,7 +295,7 @@ static bl_status_t on_headers_end(bl_http_reader_t *r)
         m->content_length = -1;
         r->state = S_CHUNK_SIZE;
     } else if (m->content_length >= 0) {
-        if ((uint64_t)m->content_length > (uint64_t)(r->cap - 1u)) {
+        if (!r->stream && (uint64_t)m->content_length > (uint64_t)(r->cap - 1u)) {
             return BL_ERR_RESPONSE_TOO_LARGE;
         }
         r->state = S_BODY_LENGTH;
@@ -311,7 +338,7 @@ static bl_status_t on_chunk_size(bl_http_reader_t *r, const char *line, size_t n
         r->state = S_TRAILERS;
         return BL_OK;
     }
-    if (size > (uint64_t)(r->cap - 1u - r->body_len)) {
+    if (!r->stream && size > (uint64_t)(r->cap - 1u - r->body_len)) {
         return BL_ERR_RESPONSE_TOO_LARGE;
     }
     r->chunk_left = size;
@@ -402,7 +429,7 @@ bl_status_t bl_http_reader_feed(bl_http_reader_t *r, size_t n)
             break;
         }
         if (r->state == S_BODY_LENGTH) {
-            uint64_t want = (uint64_t)r->meta.content_length;
+            uint64_t want = (uint64_t)r->meta.content_length - r->consumed;
             r->body_len = (uint64_t)r->len >= want ? (size_t)want : r->len;
             r->pos = r->body_len;
             if ((uint64_t)r->body_len == want) {

@@ -1,6 +1,7 @@
 /* MoneyKit: OAuth client-credentials token and link-session exchange. */
 #include <string.h>
 
+#include "bl_json_stream.h"
 #include "bl_moneykit.h"
 
 #define BEARER_PREFIX "Bearer "
@@ -197,6 +198,15 @@ static bl_status_t decode_link(const bl_json_doc_t *doc, int obj, bl_moneykit_li
     return st;
 }
 
+bl_status_t bl_moneykit_decode_link(char *body, size_t len, bl_json_token_t *tokens, size_t max_tokens,
+                                    bl_moneykit_link_t *out)
+{
+    memset(out, 0, sizeof *out);
+    bl_json_doc_t doc;
+    bl_status_t st = bl_json_parse(&doc, body, len, tokens, max_tokens);
+    return st != BL_OK ? st : decode_link(&doc, 0, out);
+}
+
 bl_status_t bl_moneykit_decode_exchange(char *body, size_t len, bl_json_token_t *tokens, size_t max_tokens,
                                         bl_moneykit_exchange_t *out)
 {
@@ -256,10 +266,11 @@ static bl_status_t exchange_body(bl_buf_t *b, const void *ctx, bl_secrets_t *sec
     return st;
 }
 
-static void init_call(bl_call_t *call, const bl_client_t *c, const char *const *segments, size_t n)
+static void init_call(bl_call_t *call, const bl_client_t *c, bl_method_t method, const char *const *segments,
+                      size_t n)
 {
     memset(call, 0, sizeof *call);
-    call->request.method = BL_POST;
+    call->request.method = method;
     call->request.base_path = c->cfg.base_path;
     call->request.segments = segments;
     call->request.segment_count = n;
@@ -287,7 +298,7 @@ bl_status_t bl_moneykit_fetch_token(bl_client_t *client, bl_moneykit_auth_t *aut
     }
     static const char *const segments[] = {"auth", "token"};
     bl_call_t call;
-    init_call(&call, client, segments, 2);
+    init_call(&call, client, BL_POST, segments, 2);
     call.request.content_type = "application/x-www-form-urlencoded";
     call.request.body = token_body;
     call.request.body_ctx = auth;
@@ -326,60 +337,201 @@ static bool have_credentials(const bl_moneykit_auth_t *auth)
     return auth->client_id != NULL && auth->client_secret != NULL;
 }
 
-bl_status_t bl_moneykit_exchange_token(bl_client_t *client, bl_moneykit_auth_t *auth,
-                                       const char *exchangeable_token, bl_moneykit_exchange_t *out)
+/* A caller value that goes into a path, query or JSON string. */
+static bool value_ok(const char *v)
 {
-    if (client == NULL || auth == NULL || out == NULL) {
-        return BL_ERR_INVALID_ARG;
-    }
-    memset(out, 0, sizeof *out);
-    bl_client_clear_last(client);
-    if (!bl_http_value_ok(exchangeable_token) || !bl_utf8_valid(exchangeable_token, strlen(exchangeable_token))) {
-        return bl_client_fail(client, BL_ERR_INVALID_ARG);
-    }
-    static const char *const segments[] = {"link-session", "exchange-token"};
+    return bl_http_value_ok(v) && bl_utf8_valid(v, strlen(v));
+}
+
+/*
+ * Send an authorised call: a token is fetched first when there is none or
+ * it is about to expire; a 401 for an expired token was refused before any
+ * work, so the token is renewed and the call made once more.
+ * BL_OK means a 2xx answer is in resp.
+ */
+static bl_status_t authorized_call(bl_client_t *c, bl_moneykit_auth_t *auth, bl_call_t *call, bl_response_t *resp)
+{
     for (int round = 0;; round++) {
-        if (!token_fresh(client, auth)) {
-            if (!have_credentials(auth)) {
-                if (!auth->valid) {
-                    return bl_client_fail(client, BL_ERR_NO_TOKEN);
-                }
-            } else {
-                bl_status_t st = bl_moneykit_fetch_token(client, auth);
+        if (!token_fresh(c, auth)) {
+            if (have_credentials(auth)) {
+                bl_status_t st = bl_moneykit_fetch_token(c, auth);
                 if (st != BL_OK) {
                     return st;
                 }
+            } else if (!auth->valid) {
+                return bl_client_fail(c, BL_ERR_NO_TOKEN);
             }
         }
         const bl_header_t headers[] = {
             {"Authorization", auth->authorization, true},
             {"moneykit-version", BL_MONEYKIT_API_VERSION, false},
         };
-        bl_call_t call;
-        init_call(&call, client, segments, 2);
-        call.request.headers = headers;
-        call.request.header_count = 2;
-        call.request.content_type = "application/json";
-        call.request.body = exchange_body;
-        call.request.body_ctx = exchangeable_token;
-        call.retry = BL_RETRY_UNPROCESSED;
-        bl_response_t resp;
-        bl_status_t st = bl_client_execute(client, &call, &resp);
+        call->request.headers = headers;
+        call->request.header_count = 2;
+        bl_status_t st = bl_client_execute(c, call, resp);
+        call->request.headers = NULL;
         if (st != BL_OK) {
             return st;
         }
-        if (resp.status >= 200 && resp.status <= 299) {
-            st = bl_moneykit_decode_exchange(resp.body, resp.len, client->cfg.tokens, client->cfg.token_count, out);
-            return bl_client_fail(client, st);
+        if (resp->status >= 200 && resp->status <= 299) {
+            return BL_OK;
         }
-        st = api_error(client, &resp);
-        /* A 401 for an expired token was refused before any work: renew
-         * the token and ask once more. */
-        if (resp.status == 401 && round == 0 && have_credentials(auth) &&
-            bl_str_eq(&client->last.api_code, "api_error.auth.expired_access_token")) {
+        st = api_error(c, resp);
+        if (resp->status == 401 && round == 0 && have_credentials(auth) &&
+            bl_str_eq(&c->last.api_code, "api_error.auth.expired_access_token")) {
             bl_moneykit_auth_clear(auth);
             continue;
         }
         return st;
     }
+}
+
+/* Common start of every call: forget the last one, check the values. */
+static bl_status_t begin(bl_client_t *c, const bl_moneykit_auth_t *auth, const char *value)
+{
+    if (c == NULL || auth == NULL) {
+        return BL_ERR_INVALID_ARG;
+    }
+    bl_client_clear_last(c);
+    if (value != NULL && !value_ok(value)) {
+        return bl_client_fail(c, BL_ERR_INVALID_ARG);
+    }
+    return BL_OK;
+}
+
+bl_status_t bl_moneykit_exchange_token(bl_client_t *client, bl_moneykit_auth_t *auth,
+                                       const char *exchangeable_token, bl_moneykit_exchange_t *out)
+{
+    if (out == NULL) {
+        return BL_ERR_INVALID_ARG;
+    }
+    memset(out, 0, sizeof *out);
+    bl_status_t st = begin(client, auth, exchangeable_token != NULL ? exchangeable_token : "");
+    if (st != BL_OK) {
+        return st;
+    }
+    static const char *const segments[] = {"link-session", "exchange-token"};
+    bl_call_t call;
+    init_call(&call, client, BL_POST, segments, 2);
+    call.request.content_type = "application/json";
+    call.request.body = exchange_body;
+    call.request.body_ctx = exchangeable_token;
+    call.retry = BL_RETRY_UNPROCESSED;
+    bl_response_t resp;
+    st = authorized_call(client, auth, &call, &resp);
+    if (st == BL_OK) {
+        st = bl_moneykit_decode_exchange(resp.body, resp.len, client->cfg.tokens, client->cfg.token_count, out);
+    }
+    return bl_client_fail(client, st);
+}
+
+bl_status_t bl_moneykit_get_link(bl_client_t *client, bl_moneykit_auth_t *auth, const char *link_id,
+                                 bl_moneykit_link_t *out)
+{
+    if (out == NULL) {
+        return BL_ERR_INVALID_ARG;
+    }
+    memset(out, 0, sizeof *out);
+    bl_status_t st = begin(client, auth, link_id != NULL ? link_id : "");
+    if (st != BL_OK) {
+        return st;
+    }
+    const char *const segments[] = {"links", link_id};
+    bl_call_t call;
+    init_call(&call, client, BL_GET, segments, 2);
+    call.retry = BL_RETRY_IDEMPOTENT;
+    bl_response_t resp;
+    st = authorized_call(client, auth, &call, &resp);
+    if (st == BL_OK) {
+        st = bl_moneykit_decode_link(resp.body, resp.len, client->cfg.tokens, client->cfg.token_count, out);
+    }
+    return bl_client_fail(client, st);
+}
+
+bl_status_t bl_moneykit_delete_link(bl_client_t *client, bl_moneykit_auth_t *auth, const char *link_id)
+{
+    bl_status_t st = begin(client, auth, link_id != NULL ? link_id : "");
+    if (st != BL_OK) {
+        return st;
+    }
+    const char *const segments[] = {"links", link_id};
+    bl_call_t call;
+    init_call(&call, client, BL_DELETE, segments, 2);
+    call.retry = BL_RETRY_IDEMPOTENT;
+    bl_response_t resp;
+    return bl_client_fail(client, authorized_call(client, auth, &call, &resp));
+}
+
+typedef struct list_walk {
+    bl_client_t *client;
+    bl_moneykit_link_fn fn;
+    void *ctx;
+    bl_json_stream_t stream;
+} list_walk_t;
+
+static bl_status_t on_link(void *ctx, char *elem, size_t len)
+{
+    list_walk_t *w = (list_walk_t *)ctx;
+    bl_moneykit_link_t link;
+    bl_status_t st = bl_moneykit_decode_link(elem, len, w->client->cfg.tokens, w->client->cfg.token_count, &link);
+    return st != BL_OK ? st : w->fn(w->ctx, &link);
+}
+
+static bl_status_t list_sink(void *ctx, char *body, size_t len, bool done, size_t *consumed)
+{
+    list_walk_t *w = (list_walk_t *)ctx;
+    return bl_json_stream_feed(&w->stream, body, len, done, consumed);
+}
+
+bl_status_t bl_moneykit_list_links(bl_client_t *client, bl_moneykit_auth_t *auth, const char *cursor,
+                                   uint32_t page_size, bl_moneykit_link_fn fn, void *ctx, char *next_cursor,
+                                   size_t cursor_cap, size_t *count)
+{
+    if (count != NULL) {
+        *count = 0;
+    }
+    if (fn == NULL || next_cursor == NULL || cursor_cap == 0u) {
+        return BL_ERR_INVALID_ARG;
+    }
+    bool has_cursor = cursor != NULL && cursor[0] != '\0';
+    bl_status_t st = begin(client, auth, has_cursor ? cursor : NULL);
+    if (st != BL_OK) {
+        return st;
+    }
+    char size_text[12];
+    bl_buf_t sb;
+    bl_buf_init(&sb, size_text, sizeof size_text);
+    bl_buf_put_u64(&sb, page_size);
+    size_text[sb.len] = '\0';
+    bl_query_t query[2];
+    size_t nq = 0;
+    if (has_cursor) {
+        query[nq].name = "cursor";
+        query[nq].value = cursor;
+        nq++;
+    }
+    if (page_size != 0u) {
+        query[nq].name = "size";
+        query[nq].value = size_text;
+        nq++;
+    }
+    static const char *const segments[] = {"links"};
+    bl_call_t call;
+    init_call(&call, client, BL_GET, segments, 1);
+    call.request.query = nq > 0u ? query : NULL;
+    call.request.query_count = nq;
+    call.retry = BL_RETRY_IDEMPOTENT;
+    list_walk_t w;
+    w.client = client;
+    w.fn = fn;
+    w.ctx = ctx;
+    bl_json_stream_init(&w.stream, "links", on_link, &w, "next_cursor", next_cursor, cursor_cap);
+    call.sink = list_sink;
+    call.sink_ctx = &w;
+    bl_response_t resp;
+    st = authorized_call(client, auth, &call, &resp);
+    if (count != NULL) {
+        *count = w.stream.elements;
+    }
+    return bl_client_fail(client, st);
 }
