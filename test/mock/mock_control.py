@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -26,8 +27,11 @@ class MockServer:
     """A mock_server.py child process."""
 
     def __init__(self, behaviours=(), host="127.0.0.1", path_prefix="", extra_args=(),
-                 verbose=False):
+                 verbose=False, tls=None):
+        """@tls: (certificate chain PEM, key PEM) to serve https; the control
+        calls then use TLS too, without verification (loopback, test only)."""
         self.behaviours = list(behaviours)
+        self.tls = tls
         self.host = host
         self.path_prefix = path_prefix
         self.extra_args = list(extra_args)
@@ -49,6 +53,8 @@ class MockServer:
             cmd += ["--behaviour", b]
         if self.verbose:
             cmd.append("--verbose")
+        if self.tls:
+            cmd += ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
         cmd += self.extra_args
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
@@ -104,11 +110,17 @@ class MockServer:
 
     @property
     def base_url(self):
-        return "http://%s%s" % (self.authority, self.path_prefix)
+        return "%s://%s%s" % ("https" if self.tls else "http", self.authority, self.path_prefix)
 
     # ------------------------------------------------------------ control
     def control(self, method, name, obj=None):
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        if self.tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            conn = http.client.HTTPSConnection(self.host, self.port, timeout=10, context=ctx)
+        else:
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
         try:
             body = json.dumps(obj).encode() if obj is not None else None
             headers = {"Connection": "close"}

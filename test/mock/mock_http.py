@@ -108,6 +108,10 @@ class Conn:
         self.sock.settimeout(30)
         while self.buf.startswith(b"\r\n"):   # RFC 9112 2.2: ignore a leading CRLF
             self.buf = self.buf[2:]
+        if self.buf and not self.buf[:1].isupper():
+            # e.g. a TLS ClientHello (0x16) on the plain port: refuse at once
+            # instead of waiting for a request head that never comes.
+            raise BadRequest(400, "not HTTP: first byte 0x%02x" % self.buf[0])
         head = self._take_until(b"\r\n\r\n", MAX_HEAD, "head")
         lines = head.split(b"\r\n")
         m = REQUEST_LINE_RE.match(lines[0])

@@ -11,7 +11,10 @@ to test a client's HTTP reader, retries and deadlines:
 Control endpoints (not part of either API):
     POST /__mock/config  {"behaviours": ["chunked", "status:503:2"]}  replace the set
     POST /__mock/reset   clear behaviours, recorded requests and counters
-    GET  /__mock/stats   what the server saw (see State.stats)
+    GET  /__mock/stats   what the server saw (see State.stats): connections,
+                         requests (method, path, headers, body, connection,
+                         response), bad_requests, exchanged_tokens,
+                         issued_tokens, tls_resumed, tls_errors
 Run with --help for the options and --list-behaviours for the behaviours.
 """
 
@@ -107,6 +110,7 @@ class State:
     def reset(self):
         self.behaviours = []
         self.requests = []
+        self.bad_requests = []      # refused before routing: not valid HTTP
         self.conn_control = {}      # connection index -> only control requests so far
         self.exchanged_tokens = {}
         self.links = {}
@@ -125,6 +129,7 @@ class State:
         return {
             "connections": sum(1 for c in self.conn_control.values() if not c),
             "requests": self.requests,
+            "bad_requests": self.bad_requests,
             "exchanged_tokens": self.exchanged_tokens,
             "issued_tokens": self.issued_tokens,
             "tls_resumed": self.tls_resumed,
@@ -347,9 +352,8 @@ def serve_connection(state, raw, idx, tls_ctx):
                 body = json.dumps(reply.obj).encode("utf-8")
                 log(state, "#%d bad request: %s" % (idx, e.message))
                 with state.lock:
-                    state.requests.append({"method": None, "path": e.path, "bad_request": e.message,
-                                           "connection": idx,
-                                           "response": {"status": e.status, "body": body.decode()}})
+                    state.bad_requests.append({"path": e.path, "error": e.message,
+                                               "connection": idx, "status": e.status})
                 write_response(sock, state, None, reply, body, [], False)
                 return
             if req.path.startswith("/__mock/") or "/__mock/" in req.path:

@@ -123,6 +123,15 @@ class Validation(MockTest):
     def test_unencoded_target_refused(self):
         status, _, _ = self.call(heron_request("a b"))
         self.assertEqual(status, 400)
+        stats = self.mock.stats()
+        self.assertEqual(stats["requests"], [])
+        self.assertEqual(len(stats["bad_requests"]), 1)
+
+    def test_tls_client_hello_refused_at_once(self):
+        t0 = time.monotonic()
+        raw, _ = raw_exchange(self.mock, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
+        self.assertTrue(raw.startswith(b"HTTP/1.1 400"), raw[:60])
+        self.assertLess(time.monotonic() - t0, 1.0)
 
     def test_token_then_exchange_once(self):
         status, _, body = self.call(token_request(
@@ -282,6 +291,37 @@ class StartOptions(unittest.TestCase):
         s.close()
         self.assertTrue(data.startswith(b"HTTP/1.1 200"), data[:100])
         self.assertEqual(mock.api_requests()[0]["path"], "/prefix/api/integration_links/x")
+
+    def test_tls_and_session_resumption_recorded(self):
+        import shutil, ssl, subprocess, tempfile
+        if shutil.which("openssl") is None:
+            self.skipTest("openssl command not installed")
+        d = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, d)
+        cert, key = os.path.join(d, "c.pem"), os.path.join(d, "k.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "1", "-subj", "/CN=localhost"],
+                       check=True, capture_output=True)
+        mock = MockServer(tls=(cert, key)).start()
+        self.addCleanup(mock.stop)
+        ctx = ssl.create_default_context(cafile=cert)
+        ctx.check_hostname = False
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2   # session reuse visible at once
+        session = None
+        for _ in range(2):
+            s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", mock.port)),
+                                server_hostname="localhost", session=session)
+            s.sendall(heron_request())
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            self.assertTrue(data.startswith(b"HTTP/1.1 200"), data[:100])
+            session = s.session
+            s.close()
+        self.assertEqual(mock.stats()["tls_resumed"][:2], [False, True])
 
     def test_sigterm_stops_quickly(self):
         mock = MockServer().start()
