@@ -1,0 +1,23 @@
+# Fails unless every undefined symbol of the given Cortex-M libraries is
+# lwIP's socket/sys API, libc's string functions, errno, or banklink's core.
+# cmake -DNM=arm-none-eabi-nm -DLIBS="a.a;b.a" -P check_port_symbols.cmake
+set(allowed "^(lwip_[a-z_]+|sys_now|sys_msleep|ipaddr_aton|ip4addr_aton|ip6addr_aton|mem(set|cpy|move|cmp)|strlen|__errno|bl_[a-z0-9_]+)$")
+foreach(lib ${LIBS})
+  execute_process(COMMAND ${NM} -u ${lib} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${NM} failed on ${lib}")
+  endif()
+  string(REGEX MATCHALL "U [^\n]+" refs "${out}")
+  set(names "")
+  foreach(r ${refs})
+    string(REGEX REPLACE "^U " "" s "${r}")
+    list(APPEND names ${s})
+    if(NOT s MATCHES "${allowed}")
+      message(FATAL_ERROR "${lib}: unexpected dependency '${s}' (the lwIP port must only use lwIP's API and libc)")
+    endif()
+  endforeach()
+  list(REMOVE_DUPLICATES names)
+  list(JOIN names " " names)
+  get_filename_component(base ${lib} NAME)
+  message(STATUS "${base}: needs ${names}")
+endforeach()
