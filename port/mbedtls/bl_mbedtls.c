@@ -166,8 +166,10 @@ static bl_status_t bl_tls_configure(bl_mbedtls_t *tls, const bl_mbedtls_config_t
 #if defined(MBEDTLS_SSL_SESSION_TICKETS) && defined(MBEDTLS_SSL_CLI_C)
     mbedtls_ssl_conf_session_tickets(&tls->conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
 #endif
-#if defined(MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED)
-    /* 3.6.1+: without this, TLS 1.3 tickets are dropped and never resumed. */
+#if defined(MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED) && defined(MBEDTLS_SSL_PROTO_TLS1_3) && \
+    defined(MBEDTLS_SSL_SESSION_TICKETS) && defined(MBEDTLS_SSL_CLI_C)
+    /* 3.6.1+: without this, TLS 1.3 tickets are dropped and never resumed
+     * (the function exists only in builds with TLS 1.3 and tickets). */
     mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(&tls->conf,
                                                              MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
 #endif
@@ -441,6 +443,18 @@ static bl_status_t bl_tls_connect(void *ctx, const char *host, uint16_t port, ui
         bl_mbedtls_session_forget(tls);
         bl_tls_abort(tls);
         return st;
+    }
+    /* VERIFY_REQUIRED already failed the handshake on any flag; checking
+     * again costs nothing and keeps a refused certificate refused should
+     * the authmode ever be changed. */
+    uint32_t flags = mbedtls_ssl_get_verify_result(&tls->ssl);
+    if (flags != 0u) {
+        tls->verify_flags |= flags;
+        (void)mbedtls_ssl_send_alert_message(&tls->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                             MBEDTLS_SSL_ALERT_MSG_BAD_CERT);
+        bl_mbedtls_session_forget(tls);
+        bl_tls_abort(tls);
+        return bl_mbedtls_fail(tls, BL_ERR_TLS_CERT, MBEDTLS_ERR_X509_CERT_VERIFY_FAILED);
     }
     /* No Certificate message, so no verify callback: the server took the
      * session we offered. */

@@ -37,19 +37,36 @@ static size_t bl_session_header_len(size_t host_len)
     return BL_SESSION_FIXED + host_len + BL_MBEDTLS_PIN_SIZE;
 }
 
-/* Length of the stored host, or 0 when the store holds no valid header. */
-static size_t bl_session_host_len(const bl_mbedtls_t *tls)
+/* Length of the host in the header at the start of the store, or 0 when
+ * there is no valid header. The header outlives a failed save (it holds no
+ * secret), so a TLS 1.3 ticket that arrives later still knows its server. */
+static size_t bl_session_header_host(const bl_mbedtls_t *tls)
 {
     const uint8_t *b = tls->session_buf;
-    size_t len = tls->stats.session_len;
-    if (b == NULL || len < BL_SESSION_FIXED || b[0] != 'b' || b[1] != 'l' || b[2] != 1u) {
+    if (b == NULL || tls->session_cap < BL_SESSION_FIXED || b[0] != 'b' || b[1] != 'l' || b[2] != 1u) {
         return 0u;
     }
     size_t n = b[5];
-    if (n == 0u || n > BL_MBEDTLS_HOST_MAX || len <= bl_session_header_len(n)) {
+    if (n == 0u || n > BL_MBEDTLS_HOST_MAX || tls->session_cap < bl_session_header_len(n)) {
         return 0u;
     }
     return n;
+}
+
+/* Host length of a stored session that can be offered, or 0. */
+static size_t bl_session_host_len(const bl_mbedtls_t *tls)
+{
+    size_t n = bl_session_header_host(tls);
+    return (n != 0u && tls->stats.session_len > bl_session_header_len(n)) ? n : 0u;
+}
+
+/* Wipe the store from @p from on: it holds the master secret. */
+static void bl_session_wipe(bl_mbedtls_t *tls, size_t from)
+{
+    volatile uint8_t *p = tls->session_buf;
+    for (size_t i = from; i < tls->session_cap; i++) {
+        p[i] = 0u;
+    }
 }
 
 int bl_mbedtls_sha256(const uint8_t *in, size_t len, uint8_t out[BL_MBEDTLS_PIN_SIZE])
@@ -69,11 +86,7 @@ void bl_mbedtls_session_forget(bl_mbedtls_t *tls)
         return;
     }
     if (tls->session_buf != NULL) {
-        /* It holds the master secret: do not leave it lying around. */
-        volatile uint8_t *p = tls->session_buf;
-        for (size_t i = 0; i < tls->session_cap; i++) {
-            p[i] = 0u;
-        }
+        bl_session_wipe(tls, 0u);
     }
     tls->stats.session_len = 0u;
 }
@@ -134,40 +147,17 @@ void bl_mbedtls_session_store(bl_mbedtls_t *tls, const char *host, uint16_t port
         return;
     }
     uint8_t *b = tls->session_buf;
-    size_t n;
-    if (host == NULL) {
-        /* A later ticket on the same connection: same server as stored. */
-        n = bl_session_host_len(tls);
-        if (n == 0u) {
-            return;
-        }
-    } else {
-        n = strlen(host);
-        if (n == 0u || n > BL_MBEDTLS_HOST_MAX) {
-            return;
-        }
+    size_t n = host != NULL ? strlen(host) : bl_session_header_host(tls);
+    if (n == 0u || n > BL_MBEDTLS_HOST_MAX) {
+        return;
     }
     size_t hdr = bl_session_header_len(n);
-    mbedtls_ssl_session s;
-    mbedtls_ssl_session_init(&s);
-    int ret = mbedtls_ssl_get_session(&tls->ssl, &s);
-    size_t olen = 0u;
-    if (ret == 0) {
-        bool room = tls->session_cap > hdr;
-        ret = mbedtls_ssl_session_save(&s, room ? b + hdr : NULL, room ? tls->session_cap - hdr : 0u, &olen);
-    }
-    mbedtls_ssl_session_free(&s);
-    if (ret == MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL) {
-        tls->stats.session_needed = hdr + olen;
+    if (tls->session_cap < hdr) {
+        tls->stats.session_needed = hdr;
         tls->stats.session_too_large++;
         bl_mbedtls_session_forget(tls);
         return;
     }
-    if (ret != 0 || olen == 0u) {
-        bl_mbedtls_session_forget(tls);
-        return;
-    }
-    tls->stats.session_needed = hdr + olen;
     if (host != NULL) {
         b[0] = 'b';
         b[1] = 'l';
@@ -178,6 +168,27 @@ void bl_mbedtls_session_store(bl_mbedtls_t *tls, const char *host, uint16_t port
         memcpy(b + BL_SESSION_FIXED, host, n);
     }
     memcpy(b + BL_SESSION_FIXED + n, tls->key_sha256, BL_MBEDTLS_PIN_SIZE);
+
+    mbedtls_ssl_session s;
+    mbedtls_ssl_session_init(&s);
+    int ret = mbedtls_ssl_get_session(&tls->ssl, &s);
+    size_t olen = 0u;
+    if (ret == 0) {
+        ret = mbedtls_ssl_session_save(&s, b + hdr, tls->session_cap - hdr, &olen);
+    }
+    mbedtls_ssl_session_free(&s);
+    if (ret == MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL) {
+        tls->stats.session_needed = hdr + olen;
+        tls->stats.session_too_large++;
+    }
+    if (ret != 0 || olen == 0u) {
+        /* Nothing to resume (e.g. TLS 1.3 before its ticket): keep the
+         * header, drop any older session body. */
+        bl_session_wipe(tls, hdr);
+        tls->stats.session_len = 0u;
+        return;
+    }
+    tls->stats.session_needed = hdr + olen;
     tls->stats.session_len = hdr + olen;
 }
 
