@@ -28,13 +28,22 @@
 static uint8_t bl_cli_work[BL_CLI_WORK_SIZE];
 static bl_json_token_t bl_cli_tokens[BL_CLI_TOKENS];
 
+/* One run of the tool: what main sets up, the commands use. */
+typedef struct bl_cli_run {
+    const bl_cli_opts_t *opts;
+    bl_cli_transport_t net;
+    bl_client_t client;
+    bl_cli_log_t log;
+} bl_cli_run_t;
+
 /* One line on stderr; the buffer bounds it however long the API's text. */
-static void bl_cli_report(bl_status_t status, const char *what, const bl_error_info_t *last, uint32_t timeout_ms)
+static void bl_cli_report(const bl_cli_run_t *run, bl_status_t status, const char *what)
 {
     char line[1024];
     bl_buf_t b;
     bl_buf_init(&b, line, sizeof line);
-    bl_cli_describe_failure(&b, what, status, last, timeout_ms);
+    bl_cli_describe_failure(&b, what, status, &run->client.last, run->opts->timeout_ms,
+                            bl_cli_transport_reason(&run->net, status));
     size_t n = b.len < sizeof line ? b.len : sizeof line;
     (void)fwrite(line, 1, n, stderr);
     (void)fputc('\n', stderr);
@@ -69,18 +78,19 @@ static int bl_cli_emit(bool fitted, bl_buf_t *b)
     return 0;
 }
 
-static int bl_cli_heron(bl_client_t *client, const bl_cli_opts_t *o, bl_cli_log_t *log)
+static int bl_cli_heron(bl_cli_run_t *run)
 {
+    const bl_cli_opts_t *o = run->opts;
     const char *key = bl_cli_env("HERON_API_KEY");
     if (key == NULL) {
         return bl_cli_refuse("HERON_API_KEY is not set: the Heron API key comes from the environment",
                              BL_ERR_INVALID_ARG);
     }
     bl_heron_link_t link;
-    bl_status_t st = bl_heron_update_link(client, key, o->item_id, o->access_token, &link);
-    bl_cli_log_end(log);
+    bl_status_t st = bl_heron_update_link(&run->client, key, o->item_id, o->access_token, &link);
+    bl_cli_log_end(&run->log);
     if (st != BL_OK) {
-        bl_cli_report(st, "update-link", &client->last, o->timeout_ms);
+        bl_cli_report(run, st, "update-link");
         return bl_cli_exit_code(st);
     }
     char out[BL_CLI_OUT_SIZE];
@@ -119,8 +129,9 @@ static int bl_cli_moneykit_auth(bl_moneykit_auth_t *auth, bool need_credentials)
     return 0;
 }
 
-static int bl_cli_moneykit(bl_client_t *client, const bl_cli_opts_t *o, bl_cli_log_t *log)
+static int bl_cli_moneykit(bl_cli_run_t *run)
 {
+    const bl_cli_opts_t *o = run->opts;
     bl_moneykit_auth_t auth;
     int rc = bl_cli_moneykit_auth(&auth, o->command == BL_CLI_MONEYKIT_TOKEN);
     if (rc != 0) {
@@ -133,12 +144,12 @@ static int bl_cli_moneykit(bl_client_t *client, const bl_cli_opts_t *o, bl_cli_l
     if (!auth.valid) {
         if (o->verbose) {
             static const char note[] = "fetching a MoneyKit access token with the client credentials";
-            bl_cli_log(log, BL_LOG_INFO, note, sizeof note - 1u);
+            bl_cli_log(&run->log, BL_LOG_INFO, note, sizeof note - 1u);
         }
-        bl_status_t st = bl_moneykit_fetch_token(client, &auth);
-        bl_cli_log_end(log);
+        bl_status_t st = bl_moneykit_fetch_token(&run->client, &auth);
+        bl_cli_log_end(&run->log);
         if (st != BL_OK) {
-            bl_cli_report(st, "auth/token", &client->last, o->timeout_ms);
+            bl_cli_report(run, st, "auth/token");
             bl_moneykit_auth_clear(&auth);
             return bl_cli_exit_code(st);
         }
@@ -147,10 +158,10 @@ static int bl_cli_moneykit(bl_client_t *client, const bl_cli_opts_t *o, bl_cli_l
         rc = bl_cli_emit(bl_cli_json_moneykit_token(&b, &auth), &b);
     } else {
         bl_moneykit_exchange_t ex;
-        bl_status_t st = bl_moneykit_exchange_token(client, &auth, o->exchangeable_token, &ex);
-        bl_cli_log_end(log);
+        bl_status_t st = bl_moneykit_exchange_token(&run->client, &auth, o->exchangeable_token, &ex);
+        bl_cli_log_end(&run->log);
         if (st != BL_OK) {
-            bl_cli_report(st, "exchange-token", &client->last, o->timeout_ms);
+            bl_cli_report(run, st, "exchange-token");
             rc = bl_cli_exit_code(st);
         } else {
             rc = bl_cli_emit(bl_cli_json_moneykit_exchange(&b, &ex), &b);
@@ -190,18 +201,18 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    bl_cli_transport_t net;
-    const bl_transport_t *transport = NULL;
-    bl_status_t st = bl_cli_transport_setup(&net, &url, &transport);
-    if (st == BL_ERR_UNSUPPORTED) {
-        return bl_cli_refuse("https needs the TLS transport, not built in; use an http:// --base-url", st);
-    }
-    if (st != BL_OK) {
-        return bl_cli_refuse(bl_cli_explain(st), st);
-    }
-
     bl_clock_t clock;
     bl_posix_clock_init(&clock);
+    bl_cli_run_t run;
+    run.opts = &opts;
+    bl_cli_log_init(&run.log, stderr);
+    const bl_transport_t *transport = NULL;
+    bl_status_t st = bl_cli_transport_setup(&run.net, &url, &clock, &opts, &transport, &why);
+    if (st != BL_OK) {
+        bl_cli_transport_free(&run.net);
+        return bl_cli_refuse(why != NULL ? why : bl_cli_explain(st), st);
+    }
+
     bl_client_config_t cfg;
     bl_client_config_init(&cfg);
     cfg.transport = transport;
@@ -217,21 +228,21 @@ int main(int argc, char **argv)
     cfg.max_retries = opts.retries;
     /* Jitter only has to differ between processes started together. */
     cfg.jitter_seed = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^ clock.now_ms(clock.ctx);
-    bl_cli_log_t log;
-    bl_cli_log_init(&log, stderr);
     if (opts.verbose) {
         cfg.log = bl_cli_log;
-        cfg.log_ctx = &log;
+        cfg.log_ctx = &run.log;
     }
 
-    bl_client_t client;
-    st = bl_client_init(&client, &cfg);
+    int rc;
+    st = bl_client_init(&run.client, &cfg);
     if (st != BL_OK) {
-        return bl_cli_refuse("the client refused its configuration (host or buffers)", st);
+        rc = bl_cli_refuse("the client refused its configuration (host or buffers)", st);
+    } else {
+        rc = heron ? bl_cli_heron(&run) : bl_cli_moneykit(&run);
+        bl_client_close(&run.client);
     }
-    int rc = heron ? bl_cli_heron(&client, &opts, &log) : bl_cli_moneykit(&client, &opts, &log);
-    bl_client_close(&client);
-    bl_cli_log_end(&log);
+    bl_cli_log_end(&run.log);
+    bl_cli_transport_free(&run.net);
     bl_secure_zero(bl_cli_work, sizeof bl_cli_work);
     return rc;
 }

@@ -61,6 +61,8 @@ typedef struct bl_cli_opts {
     uint32_t timeout_ms;       /**< `--timeout-ms`, default BL_CLI_DEFAULT_TIMEOUT_MS. */
     uint32_t retries;          /**< `--retries`, default BL_CLI_DEFAULT_RETRIES. */
     bool verbose;              /**< `-v` / `--verbose` */
+    const char *ca_file;       /**< `--ca-file` (https trust anchors), or NULL. */
+    const char *pin_sha256;    /**< `--pin-sha256` (base64 SHA-256 of the server key), or NULL. */
     const char *item_id;       /**< Heron item id. */
     const char *access_token;  /**< `--access-token` (Heron). */
     const char *exchangeable_token; /**< MoneyKit exchangeable token. */
@@ -143,9 +145,11 @@ void bl_cli_put_escaped(bl_buf_t *b, const char *s, size_t n);
  * name.
  *
  * @param what  The step that failed, e.g. "update-link"; may be NULL.
+ * @param detail More words from the transport (TLS: which check failed),
+ *              or NULL.
  */
 void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, const bl_error_info_t *last,
-                             uint32_t timeout_ms);
+                             uint32_t timeout_ms, const char *detail);
 
 /** State of the -v log: lines may span several log calls. */
 typedef struct bl_cli_log {
@@ -174,21 +178,40 @@ void bl_cli_log_end(bl_cli_log_t *log);
 typedef struct bl_cli_transport {
     bl_posix_socket_t sock;   /**< Plain TCP state. */
     bl_transport_t tcp;       /**< Plain TCP transport. */
+    bool tls_used;            /**< The TLS layer below was set up. */
 #if defined(BL_TOOL_TLS) && BL_TOOL_TLS
     bl_cli_tls_t tls;         /**< TLS layered on tcp. */
 #endif
 } bl_cli_transport_t;
 
+/** True when this build can speak https. */
+bool bl_cli_have_tls(void);
+
 /**
  * @brief Choose the transport for @p url: plain TCP for http, TLS over TCP
  * for https. The only place the tool decides between them.
  *
- * @param t    Storage for the transports.
- * @param url  Parsed base URL.
- * @param out  Receives the transport the client must use.
- * @return BL_OK, or BL_ERR_UNSUPPORTED for https in a build without TLS.
+ * @param t     Storage for the transports.
+ * @param url   Parsed base URL.
+ * @param clock Clock for TLS deadlines.
+ * @param opts  `--ca-file` and `--pin-sha256` (https only).
+ * @param out   Receives the transport the client must use.
+ * @param why   Receives a static reason on failure.
+ * @return BL_OK; BL_ERR_UNSUPPORTED for https in a build without TLS;
+ *         BL_ERR_INVALID_ARG for a bad pin or unusable trust anchors.
+ *         Call bl_cli_transport_free() in every case.
  */
-bl_status_t bl_cli_transport_setup(bl_cli_transport_t *t, const bl_cli_url_t *url, const bl_transport_t **out);
+bl_status_t bl_cli_transport_setup(bl_cli_transport_t *t, const bl_cli_url_t *url, const bl_clock_t *clock,
+                                   const bl_cli_opts_t *opts, const bl_transport_t **out, const char **why);
+
+/**
+ * @brief Why the last connect failed, in words, when the TLS layer knows
+ * ("certificate expired", "host name mismatch", ...); NULL otherwise.
+ */
+const char *bl_cli_transport_reason(const bl_cli_transport_t *t, bl_status_t status);
+
+/** Release what the transports hold (mbedTLS contexts). */
+void bl_cli_transport_free(bl_cli_transport_t *t);
 
 #ifdef __cplusplus
 }

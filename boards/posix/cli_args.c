@@ -23,6 +23,9 @@ const char bl_cli_usage[] =
     "                     for heron, " BL_CLI_MONEYKIT_URL " for moneykit\n"
     "  --timeout-ms N     deadline of each call, all retries included (default 15000)\n"
     "  --retries N        retries after the first attempt (default 2)\n"
+    "  --ca-file PATH     https: trust anchors (PEM/DER; default $SSL_CERT_FILE, else\n"
+    "                     the system bundle)\n"
+    "  --pin-sha256 B64   https: also require this SHA-256 of the server public key\n"
     "  -v, --verbose      log the HTTP exchange to stderr (secrets redacted)\n"
     "  -h, --help         show this help\n"
     "  --version          show the version\n"
@@ -61,11 +64,12 @@ bool bl_cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 }
 
 /* Options that take a value, and where it goes. */
-typedef enum { OPT_BASE_URL, OPT_TIMEOUT, OPT_RETRIES, OPT_ACCESS_TOKEN, OPT_NONE } bl_cli_opt_t;
+typedef enum { OPT_BASE_URL, OPT_TIMEOUT, OPT_RETRIES, OPT_ACCESS_TOKEN, OPT_CA_FILE, OPT_PIN, OPT_NONE } bl_cli_opt_t;
 
 static bl_cli_opt_t bl_cli_value_option(const char *name, size_t len)
 {
-    static const char *const names[] = {"--base-url", "--timeout-ms", "--retries", "--access-token"};
+    static const char *const names[] = {"--base-url", "--timeout-ms", "--retries", "--access-token", "--ca-file",
+                                        "--pin-sha256"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0) {
             return (bl_cli_opt_t)i;
@@ -111,6 +115,12 @@ static bool bl_cli_set_option(bl_cli_opts_t *o, bl_cli_opt_t opt, const char *na
         return true;
     case OPT_ACCESS_TOKEN:
         o->access_token = value;
+        return true;
+    case OPT_CA_FILE:
+        o->ca_file = value;
+        return true;
+    case OPT_PIN:
+        o->pin_sha256 = value;
         return true;
     case OPT_NONE:
     default:

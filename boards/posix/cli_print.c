@@ -280,7 +280,7 @@ static bool bl_cli_is_number(const bl_str_t *s, int n)
 }
 
 void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, const bl_error_info_t *last,
-                             uint32_t timeout_ms)
+                             uint32_t timeout_ms, const char *detail)
 {
     bl_buf_puts(b, "banklink: ");
     if (what != NULL) {
@@ -318,6 +318,10 @@ void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, 
         }
     } else {
         bl_buf_puts(b, bl_cli_explain(status));
+        if (detail != NULL && detail[0] != '\0') {
+            bl_buf_puts(b, ": ");
+            bl_buf_puts(b, detail);
+        }
         if (status == BL_ERR_TIMEOUT) {
             bl_buf_puts(b, " (");
             bl_buf_put_u64(b, timeout_ms);

@@ -90,7 +90,10 @@ static void test_args_moneykit(void **state)
     (void)state;
     bl_cli_opts_t o;
     char err[BL_CLI_ERR_MAX];
-    assert_true(parse(&o, err, "moneykit", "exchange-token", "c7318ff7", "--retries", "5", NULL));
+    assert_true(parse(&o, err, "moneykit", "exchange-token", "c7318ff7", "--retries", "5", "--ca-file", "/x.pem",
+                      "--pin-sha256=AAAA", NULL));
+    assert_string_equal(o.ca_file, "/x.pem");
+    assert_string_equal(o.pin_sha256, "AAAA");
     assert_int_equal(o.command, BL_CLI_MONEYKIT_EXCHANGE);
     assert_string_equal(o.exchangeable_token, "c7318ff7");
     assert_int_equal(o.retries, 5);
@@ -479,13 +482,18 @@ static void test_json_token(void **state)
 
 /* ------------------------------------------------------------ diagnostics */
 
-static const char *describe(bl_status_t st, const bl_error_info_t *last, char *out, size_t cap)
+static const char *describe_d(bl_status_t st, const bl_error_info_t *last, const char *detail, char *out, size_t cap)
 {
     bl_buf_t b;
     bl_buf_init(&b, out, cap - 1u);
-    bl_cli_describe_failure(&b, "update-link", st, last, 1500);
+    bl_cli_describe_failure(&b, "update-link", st, last, 1500, detail);
     out[b.len < cap - 1u ? b.len : cap - 1u] = '\0';
     return out;
+}
+
+static const char *describe(bl_status_t st, const bl_error_info_t *last, char *out, size_t cap)
+{
+    return describe_d(st, last, NULL, out, cap);
 }
 
 static void test_describe(void **state)
@@ -548,6 +556,9 @@ static void test_describe(void **state)
     memset(&last, 0, sizeof last);
     assert_string_equal(describe(BL_ERR_TIMEOUT, &last, out, sizeof out),
                         "banklink: update-link: no complete answer before the deadline (1500 ms) [BL_ERR_TIMEOUT]");
+    assert_string_equal(describe_d(BL_ERR_TLS_CERT, &last, "certificate expired", out, sizeof out),
+                        "banklink: update-link: the server certificate failed verification; no request byte was "
+                        "sent: certificate expired [BL_ERR_TLS_CERT]");
     describe(BL_ERR_OUTCOME_UNKNOWN, &last, out, sizeof out);
     assert_non_null(strstr(out, "may have happened"));
     assert_non_null(strstr(out, "do not repeat"));
@@ -615,19 +626,46 @@ static void test_transport_choice(void **state)
     bl_cli_url_t url;
     const char *why;
     bl_cli_transport_t t;
+    bl_clock_t clock;
+    bl_posix_clock_init(&clock);
+    bl_cli_opts_t o;
+    memset(&o, 0, sizeof o);
     const bl_transport_t *tr = NULL;
     assert_true(bl_cli_parse_url("http://127.0.0.1:1", &url, &why));
-    assert_int_equal(bl_cli_transport_setup(&t, &url, &tr), BL_OK);
+    assert_int_equal(bl_cli_transport_setup(&t, &url, &clock, &o, &tr, &why), BL_OK);
     assert_ptr_equal(tr, &t.tcp);
     assert_ptr_equal(tr->ctx, &t.sock);
+    assert_null(bl_cli_transport_reason(&t, BL_ERR_TLS_CERT));
+    bl_cli_transport_free(&t);
+
     assert_true(bl_cli_parse_url("https://127.0.0.1:1", &url, &why));
-#if defined(BL_TOOL_TLS) && BL_TOOL_TLS
-    assert_int_equal(bl_cli_transport_setup(&t, &url, &tr), BL_OK);
-    assert_ptr_not_equal(tr, &t.tcp);
-#else
-    assert_int_equal(bl_cli_transport_setup(&t, &url, &tr), BL_ERR_UNSUPPORTED);
+    if (!bl_cli_have_tls()) {
+        assert_int_equal(bl_cli_transport_setup(&t, &url, &clock, &o, &tr, &why), BL_ERR_UNSUPPORTED);
+        assert_null(tr);
+        assert_non_null(strstr(why, "https needs the TLS transport, not built in"));
+        bl_cli_transport_free(&t);
+        return;
+    }
+    /* TLS over the TCP transport, anchors from a file. */
+    o.ca_file = "/etc/ssl/certs/ca-certificates.crt";
+    FILE *bundle = fopen(o.ca_file, "r");
+    if (bundle != NULL) {
+        fclose(bundle);
+        assert_int_equal(bl_cli_transport_setup(&t, &url, &clock, &o, &tr, &why), BL_OK);
+        assert_non_null(tr);
+        assert_ptr_not_equal(tr, &t.tcp);
+        bl_cli_transport_free(&t);
+    }
+    o.ca_file = "/nonexistent/ca.pem";
+    assert_int_equal(bl_cli_transport_setup(&t, &url, &clock, &o, &tr, &why), BL_ERR_INVALID_ARG);
+    assert_non_null(strstr(why, "--ca-file"));
     assert_null(tr);
-#endif
+    bl_cli_transport_free(&t);
+    o.ca_file = NULL;
+    o.pin_sha256 = "not-base64!";
+    assert_int_equal(bl_cli_transport_setup(&t, &url, &clock, &o, &tr, &why), BL_ERR_INVALID_ARG);
+    assert_non_null(strstr(why, "--pin-sha256"));
+    bl_cli_transport_free(&t);
 }
 
 int main(void)
