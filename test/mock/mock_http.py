@@ -66,6 +66,7 @@ class Conn:
     def __init__(self, sock):
         self.sock = sock
         self.buf = b""
+        self.last_error = None   # why wait_for_request() gave up
 
     def _fill(self):
         data = self.sock.recv(65536)
@@ -99,7 +100,8 @@ class Conn:
         self.sock.settimeout(idle_s)
         try:
             self._fill()
-        except (EOFError, socket.timeout, OSError):
+        except (EOFError, socket.timeout, OSError) as e:
+            self.last_error = e
             return False
         return True
 

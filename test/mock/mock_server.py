@@ -330,7 +330,8 @@ def serve_connection(state, raw, idx, tls_ctx):
                 sock = tls_ctx.wrap_socket(raw, server_side=True)
             except (OSError, ValueError) as e:
                 with state.lock:
-                    state.tls_errors.append({"connection": idx, "error": str(e)})
+                    state.tls_errors.append({"connection": idx, "stage": "handshake",
+                                             "error": str(e)})
                 log(state, "#%d TLS handshake failed: %s" % (idx, e))
                 return
             with state.lock:
@@ -340,6 +341,15 @@ def serve_connection(state, raw, idx, tls_ctx):
             idle = find(state.behaviours, "keepalive_close_idle")
             idle_s = idle.args[0] / 1000.0 if idle is not None else DEFAULT_IDLE_S
             if not conn.wait_for_request(DEFAULT_IDLE_S if first else idle_s):
+                if tls_ctx is not None and first:
+                    # The handshake went through on our side, but the client
+                    # left (or sent an alert) before any request: typically it
+                    # rejected our certificate after verifying it.
+                    err = conn.last_error
+                    with state.lock:
+                        state.tls_errors.append({
+                            "connection": idx, "stage": "after_handshake",
+                            "error": str(err) if err and str(err) else "closed before any request"})
                 return
 
             def send_continue():
