@@ -48,6 +48,8 @@ void bl_moneykit_auth_clear(bl_moneykit_auth_t *auth)
     bl_secure_zero(auth->authorization, sizeof auth->authorization);
     auth->valid = false;
     auth->expires_in_s = 0;
+    auth->has_expiry = false;
+    memset(&auth->token_type, 0, sizeof auth->token_type);
 }
 
 /* Store a token of n bytes (already checked to be header-safe). */
@@ -66,7 +68,6 @@ bl_status_t bl_moneykit_auth_set_token(bl_moneykit_auth_t *auth, const char *tok
     }
     bl_moneykit_auth_clear(auth);
     store_token(auth, token, strlen(token));
-    auth->token_type[0] = '\0';
     return BL_OK;
 }
 
@@ -77,7 +78,7 @@ bl_status_t bl_moneykit_decode_token(char *body, size_t len, bl_json_token_t *to
     bl_status_t st = bl_json_parse(&doc, body, len, tokens, max_tokens);
     enum { ACCESS_TOKEN, TOKEN_TYPE, EXPIRES_IN, NKEYS };
     static const char *const keys[NKEYS] = {"access_token", "token_type", "expires_in"};
-    int at[NKEYS];
+    int at[NKEYS] = {-1, -1, -1};
     bl_str_t token;
     bl_str_t type;
     int64_t expires = 0;
@@ -85,7 +86,8 @@ bl_status_t bl_moneykit_decode_token(char *body, size_t len, bl_json_token_t *to
     if (st == BL_OK) st = bl_json_object_find(&doc, 0, keys, NKEYS, at);
     if (st == BL_OK) st = bl_json_get_str(&doc, at[ACCESS_TOKEN], &token);
     if (st == BL_OK) st = bl_json_get_str(&doc, at[TOKEN_TYPE], &type);
-    if (st == BL_OK) st = bl_json_get_int(&doc, at[EXPIRES_IN], 0, UINT32_MAX, &expires, &expires_p);
+    /* A non-positive lifetime is a token that is already stale, not an error. */
+    if (st == BL_OK) st = bl_json_get_int(&doc, at[EXPIRES_IN], INT32_MIN, INT32_MAX, &expires, &expires_p);
     if (st == BL_OK && (token.presence != BL_PRESENT || expires_p != BL_PRESENT || !bl_http_value_ok(token.ptr))) {
         st = BL_ERR_DECODE;
     }
@@ -95,18 +97,19 @@ bl_status_t bl_moneykit_decode_token(char *body, size_t len, bl_json_token_t *to
     if (st == BL_OK) {
         bl_moneykit_auth_clear(auth);
         store_token(auth, token.ptr, token.len);
-        size_t tn = type.presence == BL_PRESENT ? type.len : 0u;
-        if (tn >= sizeof auth->token_type) {
-            tn = sizeof auth->token_type - 1u;
-        }
-        if (tn > 0u) {
-            memcpy(auth->token_type, type.ptr, tn);
-        }
-        auth->token_type[tn] = '\0';
-        auth->expires_in_s = (uint32_t)expires;
+        auth->token_type = type;
+        auth->expires_in_s = expires;
+        auth->has_expiry = true;
     }
-    /* The body held a credential: it does not stay in the work buffer. */
-    bl_secure_zero(body, len);
+    /* The credential does not stay in the work buffer: wipe its whole
+     * original span (escapes included), or the whole body when it could
+     * not be located. */
+    if (at[ACCESS_TOKEN] >= 0) {
+        const bl_json_token_t *t = &doc.tokens[at[ACCESS_TOKEN]];
+        bl_secure_zero(body + t->start, (size_t)(t->end - t->start));
+    } else {
+        bl_secure_zero(body, len);
+    }
     return st;
 }
 
@@ -325,8 +328,11 @@ static bool token_fresh(const bl_client_t *c, const bl_moneykit_auth_t *auth)
     if (!auth->valid) {
         return false;
     }
-    if (auth->expires_in_s == 0u) {
+    if (!auth->has_expiry) {
         return true;
+    }
+    if (auth->expires_in_s <= 0) {
+        return false;
     }
     uint64_t age = (uint64_t)(uint32_t)(c->cfg.clock->now_ms(c->cfg.clock->ctx) - auth->obtained_ms);
     return age + (uint64_t)BL_MONEYKIT_TOKEN_MARGIN_S * 1000u < (uint64_t)auth->expires_in_s * 1000u;

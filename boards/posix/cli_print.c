@@ -231,9 +231,11 @@ bool bl_cli_json_moneykit_token(bl_buf_t *b, const bl_moneykit_auth_t *auth)
     bl_cli_obj_t o;
     bl_cli_obj_open(&o, b);
     bl_cli_member_cstr(&o, "access_token", bl_moneykit_auth_token(auth));
-    bl_cli_member_cstr(&o, "token_type", auth->token_type);
+    if (auth->token_type.presence == BL_PRESENT) {
+        bl_cli_member_cstr(&o, "token_type", auth->token_type.ptr);
+    }
     bl_cli_key(&o, "expires_in");
-    bl_buf_put_u64(b, auth->expires_in_s);
+    bl_buf_put_i64(b, auth->expires_in_s);
     bl_cli_obj_close(&o);
     return bl_buf_ok(b);
 }

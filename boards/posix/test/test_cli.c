@@ -470,8 +470,12 @@ static void test_json_token(void **state)
     bl_moneykit_auth_t auth;
     bl_moneykit_auth_init(&auth, NULL, NULL);
     assert_int_equal(bl_moneykit_auth_set_token(&auth, "tok-123"), BL_OK);
-    strcpy(auth.token_type, "bearer");
+    static const char type[] = "bearer";
+    auth.token_type.ptr = type;
+    auth.token_type.len = sizeof type - 1u;
+    auth.token_type.presence = BL_PRESENT;
     auth.expires_in_s = 3600;
+    auth.has_expiry = true;
     char out[256];
     bl_buf_t b;
     bl_buf_init(&b, out, sizeof out);
