@@ -262,6 +262,22 @@ def case_resumption():
         check(rc == 0 and [c["resumed"] for c in calls] == ["0", "0"]
               and [s["resumed"] for s in srv.stats()[n:]] == [False, False],
               "without a session store: full handshakes only")
+        # The store is plain bytes: kept in a file (RTC RAM on a device) it
+        # resumes the session in a later process.
+        with tempfile.TemporaryDirectory() as d:
+            sf = os.path.join(d, "session.bin")
+            n = len(srv.stats())
+            rc1, c1, _, _ = run_client(base_args(srv) + ["--session-file", sf])
+            rc2, c2, info, _ = run_client(base_args(srv) + ["--session-file", sf])
+            srv.wait_idle(n + 2)
+            check(rc1 == 0 and rc2 == 0 and info.get("adopt", {}).get("status") == "BL_OK"
+                  and c2[0]["resumed"] == "1" and [s["resumed"] for s in srv.stats()[n:]] == [False, True],
+                  "session saved by one process is adopted and resumed by the next (server agrees)")
+            with open(sf, "wb") as f:
+                f.write(b"not a session")
+            rc3, c3, info, _ = run_client(base_args(srv) + ["--session-file", sf])
+            check(rc3 == 0 and info.get("adopt", {}).get("status") == "BL_ERR_INVALID_ARG"
+                  and c3[0]["resumed"] == "0", "garbage session bytes refused; full handshake instead")
     finally:
         srv.close()
     srv = server("server-rsa")

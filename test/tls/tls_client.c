@@ -35,6 +35,7 @@ typedef struct {
     const char *verify_host;
     const char *mode;
     const char *secret;
+    const char *session_file; /* session kept across runs, as across deep sleep */
     int calls;
     int reconnect;         /* close between calls (core modes) */
     int no_session;
@@ -59,7 +60,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: tls_client --host H --port P (--ca FILE | --ca-file FILE | --ca-system)\n"
                     "  [--mode raw|idle|heron|moneykit] [--calls N] [--reconnect] [--no-session]\n"
-                    "  [--pin BASE64] [--verify-host NAME] [--mfl N] [--timeout MS] [--secret S]\n");
+                    "  [--pin BASE64] [--verify-host NAME] [--mfl N] [--timeout MS] [--secret S]\n"
+                    "  [--session-file PATH]\n");
     return 2;
 }
 
@@ -82,6 +84,7 @@ static int parse(int argc, char **argv, opts_t *o)
         else if (strcmp(a, "--verify-host") == 0 && v) o->verify_host = v;
         else if (strcmp(a, "--mode") == 0 && v) o->mode = v;
         else if (strcmp(a, "--secret") == 0 && v) o->secret = v;
+        else if (strcmp(a, "--session-file") == 0 && v) o->session_file = v;
         else if (strcmp(a, "--calls") == 0 && v) o->calls = atoi(v);
         else if (strcmp(a, "--mfl") == 0 && v) o->mfl = (unsigned)atoi(v);
         else if (strcmp(a, "--timeout") == 0 && v) o->timeout_ms = (uint32_t)atoi(v);
@@ -367,6 +370,14 @@ int main(int argc, char **argv)
         bl_mbedtls_free(&tls);
         return 1;
     }
+    if (o.session_file != NULL && !o.no_session) {
+        FILE *f = fopen(o.session_file, "rb");
+        if (f != NULL) {
+            size_t n = fread(session_buf, 1, sizeof session_buf, f);
+            fclose(f);
+            printf("adopt status=%s len=%zu\n", bl_status_str(bl_mbedtls_session_adopt(&tls, n)), n);
+        }
+    }
     int failures;
     if (strcmp(o.mode, "raw") == 0) {
         failures = mode_raw(&tls_t, &tls, &o);
@@ -376,6 +387,13 @@ int main(int argc, char **argv)
         failures = mode_core(&tls_t, &tls, &o, &clock);
     } else {
         return usage();
+    }
+    if (o.session_file != NULL && !o.no_session) {
+        FILE *f = fopen(o.session_file, "wb");
+        if (f != NULL) {
+            fwrite(session_buf, 1, bl_mbedtls_stats(&tls)->session_len, f);
+            fclose(f);
+        }
     }
     bl_mbedtls_free(&tls);
     printf("done failures=%d\n", failures);
