@@ -1,0 +1,191 @@
+/*
+ * Drive bl_http_reader the way bl_client does (space, receive, feed, and
+ * eof when the input runs out), checking the reader's invariants after
+ * every step. Shared by the HTTP reader and chunked decoder targets.
+ */
+#ifndef BL_FUZZ_HTTP_DRIVE_H
+#define BL_FUZZ_HTTP_DRIVE_H
+
+#include "bl_http.h"
+#include "fuzz_common.h"
+
+/** How one read of a whole response ended. */
+typedef struct fuzz_http_result {
+    bl_status_t status;   /**< BL_OK when done, else the error that ended it. */
+    bool done;            /**< bl_http_reader_done(). */
+    bool full;            /**< Ended because bl_http_reader_space() gave 0 bytes. */
+    bool eof_called;      /**< The input ran out before the reader was done. */
+    char *body;           /**< Copy of the decoded body (malloc'ed), when done. */
+    size_t body_len;      /**< Its length. */
+    bl_http_meta_t meta;  /**< What the headers said. */
+} fuzz_http_result_t;
+
+/** Piece sizes: deterministic, from a seed the fuzzer controls. */
+typedef struct fuzz_pieces {
+    uint32_t state;   /**< xorshift32 state; 0 means "as large as fits". */
+    size_t max_piece; /**< Upper bound of a piece (>= 1). */
+} fuzz_pieces_t;
+
+static inline size_t fuzz_next_piece(fuzz_pieces_t *p, size_t avail, size_t left)
+{
+    size_t n = avail < left ? avail : left;
+    if (p->state == 0u) {
+        return n;
+    }
+    p->state ^= p->state << 13;
+    p->state ^= p->state >> 17;
+    p->state ^= p->state << 5;
+    size_t want = 1u + (size_t)(p->state % (uint32_t)p->max_piece);
+    return want < n ? want : n;
+}
+
+typedef struct fuzz_line_ctx {
+    const char *buf;
+    size_t cap;
+} fuzz_line_ctx_t;
+
+/* The logging hook gets each status and header line: it must lie inside the
+ * caller's buffer and hold no line break. Reading every byte lets ASan see
+ * a line that runs past the buffer. */
+static inline void fuzz_on_line(void *ctx, const char *line, size_t len)
+{
+    const fuzz_line_ctx_t *c = (const fuzz_line_ctx_t *)ctx;
+    FUZZ_CHECK(line >= c->buf);
+    FUZZ_CHECK((size_t)(line - c->buf) + len <= c->cap);
+    volatile unsigned sum = 0;
+    for (size_t i = 0; i < len; i++) {
+        FUZZ_CHECK(line[i] != '\n');
+        sum += (unsigned char)line[i];
+    }
+    (void)sum;
+}
+
+static inline void fuzz_check_reader(const bl_http_reader_t *r, size_t cap)
+{
+    FUZZ_CHECK(r->cap == cap);
+    if (cap > 0u) {
+        FUZZ_CHECK(r->len <= cap - 1u); /* a byte always stays free for the NUL */
+    }
+    FUZZ_CHECK(r->pos <= r->len);
+    FUZZ_CHECK(r->body_len <= r->pos);
+}
+
+/**
+ * Read @p in[0..n) through a reader over an exactly-sized heap buffer of
+ * @p cap bytes, in pieces chosen by @p pieces.
+ */
+static inline void fuzz_http_read(const uint8_t *in, size_t n, size_t cap, fuzz_pieces_t pieces, bool head,
+                                  fuzz_http_result_t *res)
+{
+    char *buf = (char *)malloc(cap);
+    if (buf == NULL && cap != 0u) {
+        abort();
+    }
+    fuzz_line_ctx_t lctx = {buf, cap};
+    bl_http_reader_t r;
+    bl_http_reader_init(&r, buf, cap);
+    r.head_request = head;
+    r.on_line = fuzz_on_line;
+    r.on_line_ctx = &lctx;
+    FUZZ_CHECK(!bl_http_reader_started(&r));
+    FUZZ_CHECK(!bl_http_reader_done(&r));
+
+    memset(res, 0, sizeof *res);
+    res->status = BL_OK;
+    size_t off = 0;
+    while (!bl_http_reader_done(&r)) {
+        size_t avail = 0;
+        char *space = bl_http_reader_space(&r, &avail);
+        fuzz_check_reader(&r, cap);
+        if (avail == 0u) {
+            res->full = true;
+            res->status = BL_ERR_RESPONSE_TOO_LARGE;
+            break;
+        }
+        FUZZ_CHECK(space >= buf && (size_t)(space - buf) + avail <= cap - 1u);
+        if (off == n) {
+            res->eof_called = true;
+            res->status = bl_http_reader_eof(&r);
+            FUZZ_CHECK(res->status == BL_OK || res->status == BL_ERR_RECV);
+            FUZZ_CHECK((res->status == BL_OK) == bl_http_reader_done(&r));
+            break;
+        }
+        size_t take = fuzz_next_piece(&pieces, avail, n - off);
+        memcpy(space, in + off, take);
+        off += take;
+        bl_status_t st = bl_http_reader_feed(&r, take);
+        FUZZ_CHECK(st == BL_OK || st == BL_ERR_HTTP_MALFORMED || st == BL_ERR_RESPONSE_TOO_LARGE);
+        if (st != BL_OK) {
+            res->status = st;
+            break;
+        }
+        fuzz_check_reader(&r, cap);
+        FUZZ_CHECK(bl_http_reader_started(&r));
+    }
+    res->done = bl_http_reader_done(&r);
+    res->meta = r.meta;
+    if (res->done) {
+        FUZZ_CHECK(res->status == BL_OK);
+        size_t blen = 0;
+        char *body = bl_http_reader_body(&r, &blen);
+        FUZZ_CHECK(body == buf);
+        FUZZ_CHECK(blen == r.body_len);
+        FUZZ_CHECK(blen <= off);                 /* the body came from the input */
+        FUZZ_CHECK(cap > 0u && blen <= cap - 1u);
+        FUZZ_CHECK(body[blen] == '\0');
+        const bl_http_meta_t *m = &r.meta;
+        FUZZ_CHECK(m->status >= 200 && m->status <= 599); /* 1xx are skipped */
+        if (head || m->status == 204 || m->status == 304) {
+            FUZZ_CHECK(blen == 0u);
+        } else if (m->chunked) {
+            FUZZ_CHECK(m->content_length == -1);
+        } else if (m->content_length >= 0) {
+            FUZZ_CHECK((uint64_t)blen == (uint64_t)m->content_length);
+        } else {
+            FUZZ_CHECK(res->eof_called); /* only a close ends such a body */
+            FUZZ_CHECK(!m->keep_alive);
+        }
+        res->body = fuzz_dup((const uint8_t *)body, blen);
+        res->body_len = blen;
+    }
+    if (r.meta.status != 0) {
+        FUZZ_CHECK(r.meta.status >= 100 && r.meta.status <= 599 && r.meta.status != 101);
+    }
+    FUZZ_CHECK(r.meta.content_length >= -1);
+    FUZZ_CHECK(r.meta.retry_after_s >= -1);
+    FUZZ_CHECK(r.meta.ratelimit_limit >= -1 && r.meta.ratelimit_remaining >= -1 && r.meta.ratelimit_reset >= -1);
+    free(buf);
+}
+
+/**
+ * The outcome must not depend on how the transport split the bytes: the
+ * same status, the same body, the same header facts. keep_alive may differ
+ * (bytes past the end were or were not seen), so it is not compared.
+ */
+static inline void fuzz_http_same(const fuzz_http_result_t *a, const fuzz_http_result_t *b)
+{
+    FUZZ_CHECK(a->status == b->status);
+    FUZZ_CHECK(a->done == b->done);
+    FUZZ_CHECK(a->body_len == b->body_len);
+    if (a->body_len != 0u) {
+        FUZZ_CHECK(memcmp(a->body, b->body, a->body_len) == 0);
+    }
+    if (a->done) {
+        FUZZ_CHECK(a->meta.status == b->meta.status);
+        FUZZ_CHECK(a->meta.content_length == b->meta.content_length);
+        FUZZ_CHECK(a->meta.chunked == b->meta.chunked);
+        FUZZ_CHECK(a->meta.retry_after_s == b->meta.retry_after_s);
+        FUZZ_CHECK(a->meta.date_unix == b->meta.date_unix);
+        FUZZ_CHECK(a->meta.ratelimit_limit == b->meta.ratelimit_limit);
+        FUZZ_CHECK(a->meta.ratelimit_remaining == b->meta.ratelimit_remaining);
+        FUZZ_CHECK(a->meta.ratelimit_reset == b->meta.ratelimit_reset);
+    }
+}
+
+static inline void fuzz_http_result_free(fuzz_http_result_t *r)
+{
+    free(r->body);
+    r->body = NULL;
+}
+
+#endif /* BL_FUZZ_HTTP_DRIVE_H */
