@@ -167,12 +167,13 @@ static void log_header_line(void *ctx, const char *line, size_t len)
 
 /* A keep-alive connection may have been closed by the server while idle:
  * a zero-wait read tells (timeout = still open, anything else = gone). */
-static void check_idle_connection(bl_client_t *c, char *scratch)
+static void check_idle_connection(bl_client_t *c)
 {
     if (!c->connected) {
         return;
     }
-    int32_t n = c->cfg.transport->recv(c->cfg.transport->ctx, (uint8_t *)scratch, 1u, 0u);
+    uint8_t scratch;
+    int32_t n = c->cfg.transport->recv(c->cfg.transport->ctx, &scratch, 1u, 0u);
     if (n != BL_IO_TIMEOUT) {
         log_str(c, BL_LOG_INFO, "idle connection was closed by the server; reconnecting");
         drop_connection(c);
@@ -284,7 +285,7 @@ static bl_status_t attempt(bl_client_t *c, const bl_call_t *call, uint32_t start
     }
 
     *phase = PHASE_CONNECT;
-    check_idle_connection(c, buf + written < buf + cap ? buf + written : buf + cap - 1);
+    check_idle_connection(c);
     if (!c->connected) {
         uint32_t left = remaining(c, start);
         st = left == 0u ? BL_ERR_TIMEOUT
