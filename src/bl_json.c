@@ -19,7 +19,9 @@
 typedef char bl_assert_token_size[(sizeof(bl_json_token_t) == sizeof(jsmntok_t)) ? 1 : -1];
 typedef char bl_assert_token_start[(offsetof(bl_json_token_t, start) == offsetof(jsmntok_t, start)) ? 1 : -1];
 typedef char bl_assert_token_parent[(offsetof(bl_json_token_t, parent) == offsetof(jsmntok_t, parent)) ? 1 : -1];
-typedef char bl_assert_token_enum[(sizeof(jsmntype_t) == sizeof(int)) ? 1 : -1];
+typedef char bl_assert_token_enum[(sizeof(jsmntype_t) == sizeof(bl_json_type_t)) ? 1 : -1];
+typedef char bl_assert_token_end[(offsetof(bl_json_token_t, end) == offsetof(jsmntok_t, end)) ? 1 : -1];
+typedef char bl_assert_token_nsize[(offsetof(bl_json_token_t, size) == offsetof(jsmntok_t, size)) ? 1 : -1];
 
 static int hex_value(char c)
 {

@@ -65,6 +65,16 @@ typedef struct bl_opt_bool {
  */
 const char *bl_str_list_next(const char *s);
 
+/** Token types (jsmn's values). An enum of the same shape as jsmn's, so
+ *  both have one size under any enum-size setting (-fshort-enums on ARM). */
+typedef enum bl_json_type {
+    BL_JSON_UNDEFINED = 0,
+    BL_JSON_OBJECT = 1,
+    BL_JSON_ARRAY = 2,
+    BL_JSON_STRING = 3,
+    BL_JSON_PRIMITIVE = 4
+} bl_json_type_t;
+
 /* jsmn fills the caller's array through its own struct type; may_alias
  * tells the optimiser the two views share memory. */
 #if defined(__GNUC__) || defined(__clang__)
@@ -79,15 +89,12 @@ const char *bl_str_list_next(const char *s);
  * `*_TOKENS` macros of each call.
  */
 typedef struct BL_MAY_ALIAS bl_json_token {
-    int type;   /**< BL_JSON_OBJECT, _ARRAY, _STRING or _PRIMITIVE. */
+    bl_json_type_t type; /**< BL_JSON_OBJECT, _ARRAY, _STRING or _PRIMITIVE. */
     int start;  /**< Offset of the first byte (inside the quotes for strings). */
     int end;    /**< Offset one past the last byte. */
     int size;   /**< Members of an object, elements of an array, 1 for a key. */
     int parent; /**< Index of the parent token, -1 at the top. */
 } bl_json_token_t;
-
-/** Token types (jsmn's values). */
-enum { BL_JSON_OBJECT = 1, BL_JSON_ARRAY = 2, BL_JSON_STRING = 3, BL_JSON_PRIMITIVE = 4 };
 
 /** A tokenised body. All fields are set by bl_json_parse(). */
 typedef struct bl_json_doc {
