@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tls_server  # noqa: E402
 
 SECRET = "sk-test-SECRET-0123456789"
+SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 OPTS = None
 FAILED = []
 CHECKS = [0]
@@ -132,10 +133,14 @@ def case_handshake():
         time.sleep(0.2)
         check(len(srv.stats()) == n_before, "no trust anchor: not even a TCP connection was made")
 
-        rc, calls, _, _ = run_client(["--host", "localhost", "--port", srv.port, "--ca-system"])
-        c = calls[0]
-        check(c["status"] == "BL_ERR_TLS_CERT" and c["reason"] == "certificate not signed by a trusted CA",
-              "system bundle loads and does not trust the test CA (%s)" % c["reason"])
+        rc, calls, info, _ = run_client(["--host", "localhost", "--port", srv.port, "--ca-system"])
+        if os.path.exists(SYSTEM_BUNDLE):
+            c = calls[0]
+            check(c["status"] == "BL_ERR_TLS_CERT" and c["reason"] == "certificate not signed by a trusted CA",
+                  "system bundle loads and does not trust the test CA (%s)" % c["reason"])
+        else:
+            check(rc != 0 and not calls and info.get("init", {}).get("failed") is not None,
+                  "no system bundle on this machine: bl_mbedtls_add_ca_file(NULL) fails, nothing connects")
     finally:
         srv.close()
     srv = server("server-rsa")

@@ -4,11 +4,14 @@
  * argument checks, trust-anchor parsing, pin decoding, failure words,
  * and "no trust anchors: the network is never touched".
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -181,7 +184,13 @@ static void test_no_trust_anchor_no_network(void **state)
     assert_int_equal(t.recv(t.ctx, b, sizeof b, 0), BL_IO_ERROR);
     t.close(t.ctx);
 
-    /* With a CA, the lower connect runs and its failure is passed on. */
+    /* With a CA (the system bundle, where the machine has one) the lower
+     * connect runs and its failure is passed on. */
+    if (access(BL_MBEDTLS_DEFAULT_CA_FILE, R_OK) != 0) {
+        print_message("no %s: lower-connect part skipped\n", BL_MBEDTLS_DEFAULT_CA_FILE);
+        bl_mbedtls_free(&tls);
+        return;
+    }
     assert_int_equal(bl_mbedtls_add_ca_file(&tls, NULL), BL_OK); /* the system bundle */
     assert_int_equal(t.connect(t.ctx, "example.com", 443, 1000), BL_ERR_CONNECT);
     assert_int_equal(counter.connects, 1);
