@@ -46,7 +46,8 @@ typedef struct bl_secrets {
     size_t count;                 /**< Ranges recorded. */
 } bl_secrets_t;
 
-/** Record that bytes [start, end) of the request are secret. */
+/** Record that bytes [start, end) of the request are secret (more than
+ *  BL_MAX_SECRETS make bl_http_write_request() refuse the request). */
 void bl_secrets_mark(bl_secrets_t *s, size_t start, size_t end);
 
 /**
@@ -91,7 +92,8 @@ typedef struct bl_http_request {
 BL_NODISCARD bl_status_t bl_http_write_request(bl_buf_t *out, const char *host, uint16_t port,
                                                const bl_http_request_t *req, bl_secrets_t *secrets);
 
-/** Append @p s percent-encoded (RFC 3986 unreserved bytes stay). */
+/** Append @p s percent-encoded (RFC 3986 unreserved bytes stay, except
+ *  that "." and ".." are encoded so they are not dot-segments). */
 void bl_http_put_encoded(bl_buf_t *b, const char *s, size_t len);
 
 /** True when @p v is a non-empty header value with no byte below 0x20 or 0x7F. */

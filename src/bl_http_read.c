@@ -60,7 +60,8 @@ bool bl_http_reader_done(const bl_http_reader_t *r)
 
 bool bl_http_reader_started(const bl_http_reader_t *r)
 {
-    return r->state != S_STATUS || r->len > 0u;
+    /* A final (non-1xx) status line has been parsed. */
+    return r->state != S_STATUS && r->meta.status >= 200;
 }
 
 char *bl_http_reader_body(const bl_http_reader_t *r, size_t *len)
@@ -397,8 +398,12 @@ static void finish(bl_http_reader_t *r)
 bl_status_t bl_http_reader_feed(bl_http_reader_t *r, size_t n)
 {
     if (r->state == S_DONE) {
+        /* Bytes past the message landed on the body's NUL: put it back. */
         r->extra += n;
         r->meta.keep_alive = false;
+        if (r->body_len < r->cap) {
+            r->buf[r->body_len] = '\0';
+        }
         return BL_OK;
     }
     r->len += n;

@@ -9,11 +9,16 @@
 
 void bl_secrets_mark(bl_secrets_t *s, size_t start, size_t end)
 {
-    if (s != NULL && s->count < BL_MAX_SECRETS && end > start) {
+    if (s == NULL || end <= start) {
+        return;
+    }
+    if (s->count < BL_MAX_SECRETS) {
         s->start[s->count] = start;
         s->end[s->count] = end;
-        s->count++;
     }
+    /* Counted even past the capacity: the writer refuses such a request
+     * rather than send a secret it could neither redact nor track. */
+    s->count++;
 }
 
 static bool is_unreserved(unsigned char c)
@@ -25,6 +30,12 @@ static bool is_unreserved(unsigned char c)
 void bl_http_put_encoded(bl_buf_t *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
+    /* "." and ".." would be resolved as dot-segments (RFC 3986 5.2.4) and
+     * address another resource: send them encoded, still one segment. */
+    if ((len == 1u && s[0] == '.') || (len == 2u && s[0] == '.' && s[1] == '.')) {
+        bl_buf_put(b, "%2E%2E", 3u * len);
+        return;
+    }
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -226,6 +237,9 @@ bl_status_t bl_http_write_request(bl_buf_t *out, const char *host, uint16_t port
         bl_buf_puts(out, "Content-Length: 0\r\n\r\n");
     } else {
         bl_buf_put(out, "\r\n", 2);
+    }
+    if (secrets->count > BL_MAX_SECRETS) {
+        return BL_ERR_INVALID_ARG;
     }
     return bl_buf_ok(out) ? BL_OK : BL_ERR_REQUEST_TOO_LARGE;
 }

@@ -211,6 +211,92 @@ static bool is_json_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+enum { X_VALUE, X_VALUE_OR_CLOSE, X_KEY, X_KEY_OR_CLOSE, X_COLON, X_COMMA_OR_CLOSE, X_END };
+
+/*
+ * jsmn's strict mode still lets through separators in the wrong place
+ * ({"a":1,}, {"a" "b"}, {"a":,"b":1}). One pass over the text with the
+ * grammar's few states closes those holes, checks every primitive and
+ * that only white space follows the object. Tokens come in text order, so
+ * the open containers are followed through jsmn's parent links: no depth
+ * limit, no stack.
+ */
+static bl_status_t check_structure(const char *t, size_t len, const bl_json_token_t *tok)
+{
+    int cur = -1;  /* innermost open container */
+    int next = 0;  /* token of the next value or key */
+    int want = X_VALUE;
+    size_t i = 0;
+    while (i < len) {
+        char c = t[i];
+        if (is_json_space(c)) {
+            i++;
+            continue;
+        }
+        if (want == X_END) {
+            return BL_ERR_JSON;
+        }
+        if (want == X_COLON) {
+            if (c != ':') {
+                return BL_ERR_JSON;
+            }
+            want = X_VALUE;
+            i++;
+            continue;
+        }
+        if (want == X_COMMA_OR_CLOSE && c == ',') {
+            want = tok[cur].type == BL_JSON_ARRAY ? X_VALUE : X_KEY;
+            i++;
+            continue;
+        }
+        if ((c == '}' || c == ']') &&
+            (want == X_COMMA_OR_CLOSE || (want == X_KEY_OR_CLOSE && c == '}') || (want == X_VALUE_OR_CLOSE && c == ']'))) {
+            if ((tok[cur].type == BL_JSON_ARRAY) != (c == ']')) {
+                return BL_ERR_JSON;
+            }
+            cur = tok[cur].parent;
+            if (cur >= 0 && tok[cur].type == BL_JSON_STRING) {
+                cur = tok[cur].parent; /* a member's parent is its key */
+            }
+            want = cur < 0 ? X_END : X_COMMA_OR_CLOSE;
+            i++;
+            continue;
+        }
+        bool key = want == X_KEY || want == X_KEY_OR_CLOSE;
+        if (!key && want != X_VALUE && want != X_VALUE_OR_CLOSE) {
+            return BL_ERR_JSON;
+        }
+        if (c == '"') {
+            /* jsmn has checked the escapes; only find the end. */
+            for (i++; i < len && t[i] != '"'; i++) {
+                if (t[i] == '\\') {
+                    i++;
+                }
+            }
+            i++;
+            next++;
+            want = key ? X_COLON : X_COMMA_OR_CLOSE;
+        } else if (key) {
+            return BL_ERR_JSON;
+        } else if (c == '{' || c == '[') {
+            cur = next++;
+            want = c == '{' ? X_KEY_OR_CLOSE : X_VALUE_OR_CLOSE;
+            i++;
+        } else {
+            size_t start = i;
+            while (i < len && !is_json_space(t[i]) && t[i] != ',' && t[i] != '}' && t[i] != ']') {
+                i++;
+            }
+            if (!primitive_ok(t + start, i - start)) {
+                return BL_ERR_JSON;
+            }
+            next++;
+            want = cur < 0 ? X_END : X_COMMA_OR_CLOSE;
+        }
+    }
+    return want == X_END ? BL_OK : BL_ERR_JSON;
+}
+
 bl_status_t bl_json_parse(bl_json_doc_t *doc, char *text, size_t len, bl_json_token_t *tokens,
                           size_t max_tokens)
 {
@@ -219,6 +305,14 @@ bl_status_t bl_json_parse(bl_json_doc_t *doc, char *text, size_t len, bl_json_to
     }
     if (len > (size_t)(INT_MAX / 2)) {
         return BL_ERR_JSON;
+    }
+    /* Anything but an object at the top is the wrong type, not bad JSON. */
+    size_t first = 0;
+    while (first < len && is_json_space(text[first])) {
+        first++;
+    }
+    if (first < len && text[first] != '{' && strchr("[\"-0123456789tfn", text[first]) != NULL && text[first] != '\0') {
+        return BL_ERR_DECODE;
     }
     unsigned int cap = (max_tokens > (size_t)(INT_MAX / 2)) ? (unsigned int)(INT_MAX / 2) : (unsigned int)max_tokens;
     jsmn_parser parser;
@@ -234,26 +328,23 @@ bl_status_t bl_json_parse(bl_json_doc_t *doc, char *text, size_t len, bl_json_to
     if (tokens[0].type != BL_JSON_OBJECT) {
         return BL_ERR_DECODE;
     }
-    /* jsmn stops at a NUL and tolerates trailing values: allow only space. */
-    for (size_t i = (size_t)tokens[0].end; i < len; i++) {
-        if (!is_json_space(text[i])) {
-            return BL_ERR_JSON;
-        }
+    /* Before unescaping: the grammar check reads the text as sent (and a
+     * NUL inside, where jsmn stopped, fails it). */
+    bl_status_t st = check_structure(text, len, tokens);
+    if (st != BL_OK) {
+        return st;
     }
     for (int i = 0; i < n; i++) {
         bl_json_token_t *t = &tokens[i];
-        size_t start = (size_t)t->start;
-        size_t tlen = (size_t)(t->end - t->start);
         if (t->type == BL_JSON_STRING) {
+            size_t start = (size_t)t->start;
             size_t out_len;
-            bl_status_t st = bl_json_unescape(text + start, tlen, &out_len);
+            st = bl_json_unescape(text + start, (size_t)(t->end - t->start), &out_len);
             if (st != BL_OK) {
                 return st;
             }
             /* When nothing shrank, the closing quote takes the NUL. */
             text[start + out_len] = '\0';
-        } else if (t->type == BL_JSON_PRIMITIVE && !primitive_ok(text + start, tlen)) {
-            return BL_ERR_JSON;
         }
     }
     doc->text = text;
