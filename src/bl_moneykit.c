@@ -470,17 +470,24 @@ bl_status_t bl_moneykit_delete_link(bl_client_t *client, bl_moneykit_auth_t *aut
 
 typedef struct list_walk {
     bl_client_t *client;
-    bl_moneykit_link_fn fn;
-    void *ctx;
+    bl_moneykit_list_t *list;
     bl_json_stream_t stream;
 } list_walk_t;
+
+void bl_moneykit_list_init(bl_moneykit_list_t *list, uint32_t page_size, bl_moneykit_link_fn fn, void *ctx)
+{
+    memset(list, 0, sizeof *list);
+    list->page_size = page_size;
+    list->fn = fn;
+    list->ctx = ctx;
+}
 
 static bl_status_t on_link(void *ctx, char *elem, size_t len)
 {
     list_walk_t *w = (list_walk_t *)ctx;
-    bl_moneykit_link_t link;
-    bl_status_t st = bl_moneykit_decode_link(elem, len, w->client->cfg.tokens, w->client->cfg.token_count, &link);
-    return st != BL_OK ? st : w->fn(w->ctx, &link);
+    bl_moneykit_list_t *l = w->list;
+    bl_status_t st = bl_moneykit_decode_link(elem, len, w->client->cfg.tokens, w->client->cfg.token_count, &l->link);
+    return st != BL_OK ? st : l->fn(l->ctx, &l->link);
 }
 
 static bl_status_t list_sink(void *ctx, char *body, size_t len, bool done, size_t *consumed)
@@ -489,34 +496,30 @@ static bl_status_t list_sink(void *ctx, char *body, size_t len, bool done, size_
     return bl_json_stream_feed(&w->stream, body, len, done, consumed);
 }
 
-bl_status_t bl_moneykit_list_links(bl_client_t *client, bl_moneykit_auth_t *auth, const char *cursor,
-                                   uint32_t page_size, bl_moneykit_link_fn fn, void *ctx, char *next_cursor,
-                                   size_t cursor_cap, size_t *count)
+bl_status_t bl_moneykit_list_links(bl_client_t *client, bl_moneykit_auth_t *auth, bl_moneykit_list_t *list)
 {
-    if (count != NULL) {
-        *count = 0;
-    }
-    if (fn == NULL || next_cursor == NULL || cursor_cap == 0u) {
+    if (list == NULL || list->fn == NULL) {
         return BL_ERR_INVALID_ARG;
     }
-    bool has_cursor = cursor != NULL && cursor[0] != '\0';
-    bl_status_t st = begin(client, auth, has_cursor ? cursor : NULL);
+    list->count = 0;
+    bool has_cursor = list->cursor[0] != '\0';
+    bl_status_t st = begin(client, auth, has_cursor ? list->cursor : NULL);
     if (st != BL_OK) {
         return st;
     }
     char size_text[12];
     bl_buf_t sb;
     bl_buf_init(&sb, size_text, sizeof size_text);
-    bl_buf_put_u64(&sb, page_size);
+    bl_buf_put_u64(&sb, list->page_size);
     size_text[sb.len] = '\0';
     bl_query_t query[2];
     size_t nq = 0;
     if (has_cursor) {
         query[nq].name = "cursor";
-        query[nq].value = cursor;
+        query[nq].value = list->cursor;
         nq++;
     }
-    if (page_size != 0u) {
+    if (list->page_size != 0u) {
         query[nq].name = "size";
         query[nq].value = size_text;
         nq++;
@@ -529,15 +532,15 @@ bl_status_t bl_moneykit_list_links(bl_client_t *client, bl_moneykit_auth_t *auth
     call.retry = BL_RETRY_IDEMPOTENT;
     list_walk_t w;
     w.client = client;
-    w.fn = fn;
-    w.ctx = ctx;
-    bl_json_stream_init(&w.stream, "links", on_link, &w, "next_cursor", next_cursor, cursor_cap);
+    w.list = list;
+    bl_json_stream_init(&w.stream, "links", on_link, &w, "next_cursor", list->next_cursor, sizeof list->next_cursor);
     call.sink = list_sink;
     call.sink_ctx = &w;
     bl_response_t resp;
     st = authorized_call(client, auth, &call, &resp);
-    if (count != NULL) {
-        *count = w.stream.elements;
+    list->count = w.stream.elements;
+    if (st == BL_OK) {
+        memcpy(list->cursor, list->next_cursor, sizeof list->cursor);
     }
     return bl_client_fail(client, st);
 }

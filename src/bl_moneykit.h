@@ -199,31 +199,44 @@ BL_NODISCARD bl_status_t bl_moneykit_get_link(bl_client_t *client, bl_moneykit_a
  */
 BL_NODISCARD bl_status_t bl_moneykit_delete_link(bl_client_t *client, bl_moneykit_auth_t *auth, const char *link_id);
 
+/** State of a walk through the pages of `GET /links`. Owned by the caller. */
+typedef struct bl_moneykit_list {
+    uint32_t page_size;                       /**< Links per page; 0: the server's default. */
+    bl_moneykit_link_fn fn;                   /**< Receives each link. */
+    void *ctx;                                /**< Passed to @ref fn. */
+    char cursor[BL_MONEYKIT_CURSOR_MAX];      /**< Page to fetch ("" = first); after a
+                                                   successful call, the next page ("" = none). */
+    char next_cursor[BL_MONEYKIT_CURSOR_MAX]; /**< Filled while the page streams in. */
+    size_t count;                             /**< Links delivered by the last call. */
+    bl_moneykit_link_t link;                  /**< The link handed to @ref fn: kept here,
+                                                   not on the stack (it is ~470 B on a Cortex-M). */
+} bl_moneykit_list_t;
+
+/** Start a walk at the first page. */
+void bl_moneykit_list_init(bl_moneykit_list_t *list, uint32_t page_size, bl_moneykit_link_fn fn, void *ctx);
+
 /**
  * @brief Walk one page of links: `GET /links?cursor=…&size=…`, answer
  * `{"links": [...], "next_cursor": "…"}`.
  *
- * The answer streams through the work buffer; @p fn gets one decoded link
- * at a time, so a page may be far longer than the buffer (only the largest
- * link must fit). Call again with the cursor it returns until that is "".
+ * The answer streams through the work buffer; @p list->fn gets one decoded
+ * link at a time, so a page may be far longer than the buffer (only the
+ * largest link must fit). On success list->cursor holds the next page's
+ * cursor ("" on the last page); on failure it is unchanged, so the same
+ * page can be asked for again (links already delivered would come again).
  *
- * @param cursor      NULL or "" for the first page.
- * @param page_size   Links per page, 0 for the server's default.
- * @param next_cursor Receives the next page's cursor ("" on the last page).
- * @param cursor_cap  Its size; BL_MONEYKIT_CURSOR_MAX is enough.
- * @param count       Receives the links delivered (may be NULL).
  * @return as bl_moneykit_get_link(), BL_ERR_RESPONSE_TOO_LARGE when a link
- *         or the cursor does not fit, or the status @p fn returned.
+ *         or the cursor does not fit, or the status fn returned.
  * @code
- * char cursor[BL_MONEYKIT_CURSOR_MAX] = "";
+ * static bl_moneykit_list_t list;   // ~1 KiB: keep it off a small stack
+ * bl_moneykit_list_init(&list, 50, on_link, NULL);
  * do {
- *     st = bl_moneykit_list_links(&client, &auth, cursor, 50, on_link, NULL, cursor, sizeof cursor, NULL);
- * } while (st == BL_OK && cursor[0] != '\0');
+ *     st = bl_moneykit_list_links(&client, &auth, &list);
+ * } while (st == BL_OK && list.cursor[0] != '\0');
  * @endcode
  */
-BL_NODISCARD bl_status_t bl_moneykit_list_links(bl_client_t *client, bl_moneykit_auth_t *auth, const char *cursor,
-                                                uint32_t page_size, bl_moneykit_link_fn fn, void *ctx,
-                                                char *next_cursor, size_t cursor_cap, size_t *count);
+BL_NODISCARD bl_status_t bl_moneykit_list_links(bl_client_t *client, bl_moneykit_auth_t *auth,
+                                                bl_moneykit_list_t *list);
 
 /**
  * @brief Decode one link object (in place): a get-link answer or a list

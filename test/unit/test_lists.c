@@ -235,17 +235,17 @@ static void moneykit_pages(void **state)
     bl_moneykit_auth_t auth;
     bl_moneykit_auth_init(&auth, NULL, NULL);
     assert_int_equal(bl_moneykit_auth_set_token(&auth, "tok"), BL_OK);
-    char cursor[BL_MONEYKIT_CURSOR_MAX] = "";
+    static bl_moneykit_list_t list;
     int seen = 0;
-    size_t count = 0;
-    assert_int_equal(bl_moneykit_list_links(&h->client, &auth, cursor, 3, on_mk, &seen, cursor, sizeof cursor, &count), BL_OK);
-    assert_int_equal(count, 3);
-    assert_string_equal(cursor, "c2FtcGxl Y3Vyc29y");
+    bl_moneykit_list_init(&list, 3, on_mk, &seen);
+    assert_int_equal(bl_moneykit_list_links(&h->client, &auth, &list), BL_OK);
+    assert_int_equal(list.count, 3);
+    assert_string_equal(list.cursor, "c2FtcGxl Y3Vyc29y");
     assert_true(contains(h->script.sent, h->script.sent_len, "GET /links?size=3 HTTP/1.1"));
-    assert_int_equal(bl_moneykit_list_links(&h->client, &auth, cursor, 3, on_mk, &seen, cursor, sizeof cursor, &count), BL_OK);
+    assert_int_equal(bl_moneykit_list_links(&h->client, &auth, &list), BL_OK);
     assert_true(contains(h->script.sent, h->script.sent_len, "GET /links?cursor=c2FtcGxl%20Y3Vyc29y&size=3 HTTP/1.1"));
-    assert_int_equal(count, 1);
-    assert_string_equal(cursor, "");
+    assert_int_equal(list.count, 1);
+    assert_string_equal(list.cursor, "");
     assert_int_equal(seen, 4);
     assert_int_equal(h->script.connects, 1); /* the second page reused the connection */
     free(h);
