@@ -402,17 +402,17 @@ bl_status_t bl_client_execute(bl_client_t *client, const bl_call_t *call, bl_res
     resp->body = NULL;
     resp->len = 0;
     uint32_t start = now_ms(c);
-    bl_http_reader_t r;
+    bl_http_reader_t *r = &c->reader;
     for (uint32_t n = 0;; n++) {
         c->last.attempts = n + 1u;
         bl_phase_t phase;
         bool streamed = false;
-        bl_status_t st = attempt(c, call, start, &r, &phase, &streamed);
+        bl_status_t st = attempt(c, call, start, r, &phase, &streamed);
         int64_t wait = -1;
         bool retry;
         if (st == BL_OK) {
-            wait = note_rate_limits(c, &r.meta);
-            retry = status_retryable(r.meta.status, call->retry);
+            wait = note_rate_limits(c, &r->meta);
+            retry = status_retryable(r->meta.status, call->retry);
         } else if (phase == PHASE_CONNECT) {
             retry = st == BL_ERR_CONNECT || st == BL_ERR_RESOLVE || st == BL_ERR_TIMEOUT;
         } else if (phase == PHASE_SEND) {
@@ -447,8 +447,8 @@ bl_status_t bl_client_execute(bl_client_t *client, const bl_call_t *call, bl_res
         }
         break;
     }
-    resp->status = r.meta.status;
-    resp->body = bl_http_reader_body(&r, &resp->len);
+    resp->status = r->meta.status;
+    resp->body = bl_http_reader_body(r, &resp->len);
     if (c->cfg.log != NULL && resp->len > 0u && call->sink == NULL) {
         if (call->secret_response) {
             log_num(c, "response body withheld from the log (", resp->len, " bytes, holds credentials)");

@@ -86,6 +86,7 @@ typedef struct bl_client_config {
 typedef struct bl_client {
     bl_client_config_t cfg;  /**< Copy of the settings. */
     bl_error_info_t last;    /**< Details of the last call. */
+    bl_http_reader_t reader; /**< Response reader of the call in progress (here, not on the stack). */
     uint32_t rng;            /**< Jitter state. */
     uint32_t limited_until_ms;/**< Clock reading before which the server asked us to wait. */
     bool rate_limited;       /**< limited_until_ms is meaningful. */

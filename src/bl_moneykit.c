@@ -468,12 +468,6 @@ bl_status_t bl_moneykit_delete_link(bl_client_t *client, bl_moneykit_auth_t *aut
     return bl_client_fail(client, authorized_call(client, auth, &call, &resp));
 }
 
-typedef struct list_walk {
-    bl_client_t *client;
-    bl_moneykit_list_t *list;
-    bl_json_stream_t stream;
-} list_walk_t;
-
 void bl_moneykit_list_init(bl_moneykit_list_t *list, uint32_t page_size, bl_moneykit_link_fn fn, void *ctx)
 {
     memset(list, 0, sizeof *list);
@@ -484,16 +478,15 @@ void bl_moneykit_list_init(bl_moneykit_list_t *list, uint32_t page_size, bl_mone
 
 static bl_status_t on_link(void *ctx, char *elem, size_t len)
 {
-    list_walk_t *w = (list_walk_t *)ctx;
-    bl_moneykit_list_t *l = w->list;
-    bl_status_t st = bl_moneykit_decode_link(elem, len, w->client->cfg.tokens, w->client->cfg.token_count, &l->link);
+    bl_moneykit_list_t *l = (bl_moneykit_list_t *)ctx;
+    bl_status_t st = bl_moneykit_decode_link(elem, len, l->client->cfg.tokens, l->client->cfg.token_count, &l->link);
     return st != BL_OK ? st : l->fn(l->ctx, &l->link);
 }
 
 static bl_status_t list_sink(void *ctx, char *body, size_t len, bool done, size_t *consumed)
 {
-    list_walk_t *w = (list_walk_t *)ctx;
-    return bl_json_stream_feed(&w->stream, body, len, done, consumed);
+    bl_moneykit_list_t *l = (bl_moneykit_list_t *)ctx;
+    return bl_json_stream_feed(&l->stream, body, len, done, consumed);
 }
 
 bl_status_t bl_moneykit_list_links(bl_client_t *client, bl_moneykit_auth_t *auth, bl_moneykit_list_t *list)
@@ -530,15 +523,14 @@ bl_status_t bl_moneykit_list_links(bl_client_t *client, bl_moneykit_auth_t *auth
     call.request.query = nq > 0u ? query : NULL;
     call.request.query_count = nq;
     call.retry = BL_RETRY_IDEMPOTENT;
-    list_walk_t w;
-    w.client = client;
-    w.list = list;
-    bl_json_stream_init(&w.stream, "links", on_link, &w, "next_cursor", list->next_cursor, sizeof list->next_cursor);
+    list->client = client;
+    bl_json_stream_init(&list->stream, "links", on_link, list, "next_cursor", list->next_cursor,
+                        sizeof list->next_cursor);
     call.sink = list_sink;
-    call.sink_ctx = &w;
+    call.sink_ctx = list;
     bl_response_t resp;
     st = authorized_call(client, auth, &call, &resp);
-    list->count = w.stream.elements;
+    list->count = list->stream.elements;
     if (st == BL_OK) {
         memcpy(list->cursor, list->next_cursor, sizeof list->cursor);
     }

@@ -13,6 +13,7 @@
 
 #include "bl_client.h"
 #include "bl_json.h"
+#include "bl_json_stream.h"
 #include "bl_status.h"
 #include "bl_time.h"
 
@@ -210,6 +211,8 @@ typedef struct bl_moneykit_list {
     size_t count;                             /**< Links delivered by the last call. */
     bl_moneykit_link_t link;                  /**< The link handed to @ref fn: kept here,
                                                    not on the stack (it is ~470 B on a Cortex-M). */
+    bl_json_stream_t stream;                  /**< Scanner state (private). */
+    bl_client_t *client;                      /**< Client of the walk in progress (private). */
 } bl_moneykit_list_t;
 
 /** Start a walk at the first page. */
