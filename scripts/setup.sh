@@ -8,7 +8,9 @@ packages=(
   libjsmn-dev libcmocka-dev libmbedtls-dev liblwip-dev
   clang libclang-rt-14-dev gcc-multilib
   gcc-arm-none-eabi libnewlib-arm-none-eabi
+  qemu-system-arm ca-certificates
   cppcheck clang-tidy valgrind gcovr
+  libcjson-dev libcurl4-openssl-dev gnuplot-nox
 )
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
