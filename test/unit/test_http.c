@@ -56,6 +56,14 @@ static bl_status_t body_writer(bl_buf_t *b, const void *ctx, bl_secrets_t *secre
     return c->result;
 }
 
+/* Fine on the first (measuring) call, BL_ERR_INVALID_ARG on the second. */
+static bl_status_t late_refusal_writer(bl_buf_t *b, const void *ctx, bl_secrets_t *secrets)
+{
+    const body_ctx_t *c = (const body_ctx_t *)ctx;
+    bl_status_t st = body_writer(b, ctx, secrets);
+    return (st == BL_OK && *c->calls == 2) ? BL_ERR_INVALID_ARG : st;
+}
+
 static bl_http_request_t base_request(bl_method_t m)
 {
     bl_http_request_t req;
@@ -408,6 +416,13 @@ static void test_write_refused(void **state)
     int calls = 0;
     body_ctx_t vary = {"{}", NULL, NULL, BL_OK, &calls, true};
     req.body_ctx = &vary;
+    assert_int_equal(write_big("h", &req), BL_ERR_INVALID_ARG);
+    assert_int_equal(calls, 2);
+    /* A body writer that measures fine, then refuses when writing for real. */
+    calls = 0;
+    body_ctx_t late = {"{}", NULL, NULL, BL_OK, &calls, false};
+    req.body = late_refusal_writer;
+    req.body_ctx = &late;
     assert_int_equal(write_big("h", &req), BL_ERR_INVALID_ARG);
     assert_int_equal(calls, 2);
     free(longv);
@@ -1397,6 +1412,94 @@ static void test_reader_body_nul_after_extra(void **state)
     free(buf);
 }
 
+/* The log hook sees each status and header line (without CRLF), of the
+ * interim responses too, and never a body or chunk line. */
+typedef struct lines {
+    char text[1024];
+    size_t len;
+    int count;
+} lines_t;
+
+static void collect_line(void *ctx, const char *line, size_t len)
+{
+    lines_t *l = (lines_t *)ctx;
+    assert_true(l->len + len + 1u < sizeof l->text);
+    memcpy(l->text + l->len, line, len);
+    l->len += len;
+    l->text[l->len++] = '|';
+    l->count++;
+}
+
+static void test_reader_line_hook(void **state)
+{
+    (void)state;
+    const char *resp = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+                       "X-Secret-Free: yes\r\n\r\n5;e=1\r\nhello\r\n0\r\nX-Trailer: t\r\n\r\n";
+    size_t len = strlen(resp);
+    for (size_t piece = 1; piece <= len; piece++) {
+        char buf[128];
+        bl_http_reader_t r;
+        bl_http_reader_init(&r, buf, sizeof buf);
+        lines_t lines;
+        memset(&lines, 0, sizeof lines);
+        r.on_line = collect_line;
+        r.on_line_ctx = &lines;
+        size_t off = 0;
+        while (off < len) {
+            size_t avail;
+            char *space = bl_http_reader_space(&r, &avail);
+            size_t n = len - off < piece ? len - off : piece;
+            n = n < avail ? n : avail;
+            memcpy(space, resp + off, n);
+            off += n;
+            assert_int_equal(bl_http_reader_feed(&r, n), BL_OK);
+        }
+        assert_true(bl_http_reader_done(&r));
+        const char *want = "HTTP/1.1 100 Continue||HTTP/1.1 200 OK|Transfer-Encoding: chunked|X-Secret-Free: yes||";
+        if (lines.len != strlen(want) || memcmp(lines.text, want, lines.len) != 0) {
+            fail_msg("piece %zu: hook saw '%.*s'", piece, (int)lines.len, lines.text);
+        }
+    }
+}
+
+/* A HEAD request's answer has no body, whatever its headers declare. */
+static void test_reader_head_request(void **state)
+{
+    (void)state;
+    static const char *const resps[] = {
+        "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 99999\r\n\r\n",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        char buf[64];
+        bl_http_reader_t r;
+        bl_http_reader_init(&r, buf, sizeof buf);
+        r.head_request = true;
+        size_t avail;
+        char *space = bl_http_reader_space(&r, &avail);
+        memcpy(space, resps[i], strlen(resps[i]));
+        assert_int_equal(bl_http_reader_feed(&r, strlen(resps[i])), BL_OK);
+        assert_true(bl_http_reader_done(&r));
+        size_t len;
+        (void)bl_http_reader_body(&r, &len);
+        assert_int_equal(len, 0);
+        assert_true(r.meta.keep_alive);
+    }
+}
+
+/* Bare LF line ends (RFC 9112 lets a recipient accept them) parse the same. */
+static void test_reader_bare_lf(void **state)
+{
+    (void)state;
+    result_t *r = ok_every_way("HTTP/1.1 200 OK\nContent-Length: 2\nX-A: b\n\nok", false);
+    expect_body(r, "ok", 2);
+    free(r);
+    r = ok_every_way("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n2\nok\n0\n\n", false);
+    expect_body(r, "ok", 2);
+    free(r);
+}
+
 /* ------------------------------------------------------------ stream mode */
 
 typedef struct stream_result {
@@ -1639,6 +1742,9 @@ int main(void)
         cmocka_unit_test(test_read_vendor_like),
         cmocka_unit_test(test_reader_started),
         cmocka_unit_test(test_reader_body_nul_after_extra),
+        cmocka_unit_test(test_reader_line_hook),
+        cmocka_unit_test(test_reader_head_request),
+        cmocka_unit_test(test_reader_bare_lf),
         cmocka_unit_test(test_stream_large_bodies),
         cmocka_unit_test(test_stream_refusals),
         cmocka_unit_test(test_reader_in_body),

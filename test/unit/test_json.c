@@ -916,6 +916,24 @@ static void test_token_budget_every_size(void **state)
     }
 }
 
+/* Caller mistakes and absurd lengths are refused before the text is read. */
+static void test_parse_bad_arguments(void **state)
+{
+    (void)state;
+    char text[] = {'{', '}'};
+    bl_json_token_t tok[4];
+    bl_json_doc_t doc;
+    assert_int_not_equal(bl_json_parse(NULL, text, 2, tok, 4), BL_OK);
+    assert_int_not_equal(bl_json_parse(&doc, NULL, 2, tok, 4), BL_OK);
+    assert_int_not_equal(bl_json_parse(&doc, text, 2, NULL, 4), BL_OK);
+    assert_int_equal(bl_json_parse(&doc, text, 2, tok, 0), BL_ERR_JSON_TOKENS);
+    /* Offsets are ints: a body beyond INT_MAX / 2 is refused up front
+     * (the 2-byte array shows nothing past the length check is read). */
+    assert_int_equal(bl_json_parse(&doc, text, (size_t)INT32_MAX, tok, 4), BL_ERR_JSON);
+    assert_int_equal(bl_json_parse(&doc, text, 2, tok, 4), BL_OK);
+    assert_int_equal(doc.count, 1);
+}
+
 /* Nesting deeper than the token budget ends cleanly (no recursion, no
  * overrun); with the budget it parses. */
 static void test_deep_nesting(void **state)
@@ -1347,6 +1365,7 @@ int main(void)
         cmocka_unit_test(test_structure_valid_tricky),
         cmocka_unit_test(test_differential_grammar),
         cmocka_unit_test(test_token_budget_every_size),
+        cmocka_unit_test(test_parse_bad_arguments),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_skip_matches_parent_links),
         cmocka_unit_test(test_find_any_order_any_depth),
