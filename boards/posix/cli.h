@@ -2,8 +2,9 @@
  * @file cli.h
  * @brief Internals of the host tool `banklink`: argument and URL parsing
  * (cli_args.c), JSON and diagnostic output (cli_print.c), transport choice
- * (cli_transport.c). Pure functions where possible, so they are unit-tested
- * without a network (boards/posix/test/test_cli.c).
+ * (cli_transport.c), and the commands (banklink_main.c, banklink_heron.c,
+ * banklink_moneykit.c). The first three are pure functions where possible,
+ * so they are unit-tested without a network (boards/posix/test/test_cli.c).
  */
 #ifndef BL_CLI_H
 #define BL_CLI_H
@@ -17,7 +18,7 @@
 #include "bl_posix.h"
 
 #if defined(BL_TOOL_TLS) && BL_TOOL_TLS
-/* TLS hook: cli_tls.h/cli_tls.c (not written yet) wrap the mbedTLS port; see
+/* TLS: cli_tls.h/cli_tls.c wrap the mbedTLS port; see
  * cli_transport.c and boards/posix/CMakeLists.txt. */
 #include "cli_tls.h"
 #endif
@@ -45,28 +46,49 @@ extern "C" {
 /** MoneyKit's production base URL. */
 #define BL_CLI_MONEYKIT_URL "https://api.moneykit.com"
 
-/** What the command line asks for. */
+/** What the command line asks for. Heron commands first, then MoneyKit's. */
 typedef enum bl_cli_command {
     BL_CLI_HELP,                   /**< `--help` / `-h` */
     BL_CLI_VERSION,                /**< `--version` */
     BL_CLI_HERON_UPDATE_LINK,      /**< `heron update-link ITEM_ID --access-token TOKEN` */
+    BL_CLI_HERON_LIST_LINKS,       /**< `heron list-links END_USER_ID_OR_HERON_ID [--integration HERON_ID]` */
+    BL_CLI_HERON_CREATE_LINK,      /**< `heron create-link INTEGRATION_HERON_ID --item-id --end-user-id --access-token [--end-user-name]` */
+    BL_CLI_HERON_REFRESH_LINK,     /**< `heron refresh-link INTEGRATION_HERON_ID ITEM_ID` */
+    BL_CLI_HERON_DELETE_LINKS,     /**< `heron delete-links INTEGRATION_HERON_ID END_USER_ID_OR_HERON_ID` */
     BL_CLI_MONEYKIT_EXCHANGE,      /**< `moneykit exchange-token EXCHANGEABLE_TOKEN` */
-    BL_CLI_MONEYKIT_TOKEN          /**< `moneykit token` */
+    BL_CLI_MONEYKIT_TOKEN,         /**< `moneykit token` */
+    BL_CLI_MONEYKIT_GET_LINK,      /**< `moneykit get-link LINK_ID` */
+    BL_CLI_MONEYKIT_DELETE_LINK,   /**< `moneykit delete-link LINK_ID` */
+    BL_CLI_MONEYKIT_LIST_LINKS,    /**< `moneykit list-links [--page-size N]` */
+    BL_CLI_COMMAND_COUNT           /**< Number of commands; not a command. */
 } bl_cli_command_t;
+
+/** Largest `--page-size` accepted. */
+#define BL_CLI_MAX_PAGE_SIZE 1000u
 
 /** Parsed command line. Strings point into argv. */
 typedef struct bl_cli_opts {
     bl_cli_command_t command;  /**< What to do. */
+    const char *name;          /**< The subcommand word ("list-links"), for failure lines; NULL for help/version. */
     const char *base_url;      /**< `--base-url`, or NULL for the vendor's. */
     uint32_t timeout_ms;       /**< `--timeout-ms`, default BL_CLI_DEFAULT_TIMEOUT_MS. */
     uint32_t retries;          /**< `--retries`, default BL_CLI_DEFAULT_RETRIES. */
     bool verbose;              /**< `-v` / `--verbose` */
     const char *ca_file;       /**< `--ca-file` (https trust anchors), or NULL. */
     const char *pin_sha256;    /**< `--pin-sha256` (base64 SHA-256 of the server key), or NULL. */
-    const char *item_id;       /**< Heron item id. */
-    const char *access_token;  /**< `--access-token` (Heron). */
+    const char *item_id;       /**< Heron item id (update-link, refresh-link; create-link's `--item-id`). */
+    const char *access_token;  /**< `--access-token` (Heron update-link, create-link). */
+    const char *integration_id;/**< Heron integration heron_id (create/refresh/delete; list-links' `--integration`). */
+    const char *end_user;      /**< Heron END_USER_ID_OR_HERON_ID (list-links, delete-links). */
+    const char *end_user_id;   /**< `--end-user-id` (create-link). */
+    const char *end_user_name; /**< `--end-user-name` (create-link), or NULL. */
     const char *exchangeable_token; /**< MoneyKit exchangeable token. */
+    const char *link_id;       /**< MoneyKit link id (get-link, delete-link). */
+    uint32_t page_size;        /**< `--page-size` (moneykit list-links), 0 for the server's default. */
 } bl_cli_opts_t;
+
+/** True for the commands that talk to Heron (the others talk to MoneyKit). */
+bool bl_cli_is_heron(bl_cli_command_t command);
 
 /**
  * @brief Parse the command line. Options may come before the vendor word or
@@ -118,17 +140,74 @@ extern const char bl_cli_usage[];
 /* ------------------------------------------------------------ printing */
 
 /**
- * @brief Append `{"integration_link": {...}}` with the decoded fields of
- * @p link (absent fields omitted, nulls as `null`, datetimes in UTC).
+ * @brief Append one Heron link object `{"item_id", "status", ...}` with the
+ * decoded fields of @p link (absent fields omitted, nulls as `null`,
+ * datetimes in UTC, `data_source_heron_id` when the answer had it).
  * @return true when everything fitted in @p b.
  */
+bool bl_cli_json_heron_link_obj(bl_buf_t *b, const bl_heron_link_t *link);
+
+/**
+ * @brief Append `{"<key>": {...}}`: the link object under @p key, as the
+ * API wraps it ("integration_link" for update-link, "link" for create-link
+ * and refresh-link).
+ * @return true when everything fitted in @p b.
+ */
+bool bl_cli_json_heron_wrapped(bl_buf_t *b, const char *key, const bl_heron_link_t *link);
+
+/** Append `{"integration_link": {...}}` (update-link's answer). @return true when it fitted. */
 bool bl_cli_json_heron_link(bl_buf_t *b, const bl_heron_link_t *link);
+
+/**
+ * @brief Append one MoneyKit link object (LinkCommon: `link_id`, ...,
+ * `products`), as get-link answers it and as list elements print.
+ * @return true when it fitted.
+ */
+bool bl_cli_json_moneykit_link(bl_buf_t *b, const bl_moneykit_link_t *link);
 
 /** Append `{"link_id", "link": {...}}` of an exchange-token answer. @return true when it fitted. */
 bool bl_cli_json_moneykit_exchange(bl_buf_t *b, const bl_moneykit_exchange_t *ex);
 
 /** Append `{"access_token", "token_type", "expires_in"}` of @p auth. @return true when it fitted. */
 bool bl_cli_json_moneykit_token(bl_buf_t *b, const bl_moneykit_auth_t *auth);
+
+/**
+ * A list printed as it streams: `{"<key>":[` goes out with the first
+ * element, each element in one write, `]}` at the end. Only one element is
+ * ever held in memory. A run that fails after elements were written leaves
+ * an unterminated document, which no JSON parser accepts as a whole list.
+ */
+typedef struct bl_cli_list {
+    FILE *f;            /**< Destination (stdout). */
+    const char *key;    /**< Member that holds the array ("links"). */
+    size_t count;       /**< Elements written. */
+    bool failed;        /**< An element did not fit its buffer or a write failed. */
+} bl_cli_list_t;
+
+/** Start a list on @p f under @p key (nothing is written yet). */
+void bl_cli_list_init(bl_cli_list_t *l, FILE *f, const char *key);
+
+/** Put what precedes the next element into @p b: `{"<key>":[` before the first, `,` after. */
+void bl_cli_list_item_begin(const bl_cli_list_t *l, bl_buf_t *b);
+
+/**
+ * @brief Write @p b (separator + one element) in one write and count it.
+ * @return false, with l->failed set, when @p b overflowed or the write failed.
+ */
+bool bl_cli_list_item_end(bl_cli_list_t *l, const bl_buf_t *b);
+
+/**
+ * @brief Close the document: `]}` and a newline, or the whole `{"<key>":[]}`
+ * when no element came. @return false when the write failed.
+ */
+bool bl_cli_list_finish(bl_cli_list_t *l);
+
+/**
+ * @brief What a user should do after BL_ERR_OUTCOME_UNKNOWN on @p command
+ * (the request went out, no answer came back), or NULL when the command
+ * cannot end that way.
+ */
+const char *bl_cli_outcome_hint(bl_cli_command_t command);
 
 /**
  * @brief Append @p s[0..n) for a terminal: printable ASCII as is, `\n`,
@@ -140,16 +219,19 @@ void bl_cli_put_escaped(bl_buf_t *b, const char *s, size_t n);
 /**
  * @brief Append the one-line diagnostic of a failed call (no newline):
  * the API's HTTP status, error code and message for BL_ERR_API and
- * BL_ERR_RATE_LIMITED, the explanation otherwise, the needed size for
- * *_TOO_LARGE, the raw transport code for network errors, and the status
- * name.
+ * BL_ERR_RATE_LIMITED (with Retry-After and Heron's rate-limit headers),
+ * the explanation otherwise, the needed size for *_TOO_LARGE, the raw
+ * transport code for network errors, and the status name last.
  *
- * @param what  The step that failed, e.g. "update-link"; may be NULL.
- * @param detail More words from the transport (TLS: which check failed),
- *              or NULL.
+ * @param what   The step that failed, e.g. "update-link"; may be NULL.
+ * @param detail More words about the failure: the TLS check that failed, or
+ *               for BL_ERR_OUTCOME_UNKNOWN what to do instead of repeating
+ *               (bl_cli_outcome_hint()); may be NULL.
+ * @param note   Appended before the status name after "; ", e.g. "3 links
+ *               were printed before the failure"; may be NULL.
  */
 void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, const bl_error_info_t *last,
-                             uint32_t timeout_ms, const char *detail);
+                             uint32_t timeout_ms, const char *detail, const char *note);
 
 /** State of the -v log: lines may span several log calls. */
 typedef struct bl_cli_log {
@@ -212,6 +294,55 @@ const char *bl_cli_transport_reason(const bl_cli_transport_t *t, bl_status_t sta
 
 /** Release what the transports hold (mbedTLS contexts). */
 void bl_cli_transport_free(bl_cli_transport_t *t);
+
+/* ------------------------------------------------------------ commands */
+
+/**
+ * Work buffer: requests are built and responses read (lists stream) here.
+ * Set at build time: CMake `-DBL_TOOL_WORK_SIZE=2048` (at least 256, the
+ * client's floor). Lists need only their largest element to fit.
+ */
+#ifndef BL_CLI_WORK_SIZE
+#define BL_CLI_WORK_SIZE 4096u
+#endif
+/** JSON tokens for the largest answer (a link with many tags and products). */
+#define BL_CLI_TOKENS 256u
+/**
+ * Output of one document or list element. Decoding never lengthens a
+ * string and printing only adds quotes, escapes already counted in the body
+ * and a 'Z' per timestamp, so twice the work buffer is ample.
+ */
+#define BL_CLI_OUT_SIZE (2u * (BL_CLI_WORK_SIZE))
+
+/** One run of the tool: what main sets up, the commands use. */
+typedef struct bl_cli_run {
+    const bl_cli_opts_t *opts;  /**< The command line. */
+    bl_cli_transport_t net;     /**< Transports (main frees them). */
+    bl_client_t client;         /**< The one client of the run. */
+    bl_cli_log_t log;           /**< The -v log. */
+} bl_cli_run_t;
+
+/**
+ * @brief Print the failure line of the client's last call on stderr.
+ * @param what The step that failed, or NULL for the command's name.
+ * @param note As in bl_cli_describe_failure().
+ */
+void bl_cli_report(const bl_cli_run_t *run, const char *what, bl_status_t status, const char *note);
+
+/** Print `banklink: <reason> [STATUS]` for a failure before any request; returns the exit code. */
+int bl_cli_refuse(const char *reason, bl_status_t status);
+
+/** An environment variable, or NULL when unset or empty. */
+const char *bl_cli_env(const char *name);
+
+/** Write the document in @p b (plus a newline) to stdout in one write; returns the exit code. */
+int bl_cli_emit(bool fitted, bl_buf_t *b);
+
+/** Run a Heron command (banklink_heron.c). @return the exit code. */
+int bl_cli_heron_main(bl_cli_run_t *run);
+
+/** Run a MoneyKit command (banklink_moneykit.c). @return the exit code. */
+int bl_cli_moneykit_main(bl_cli_run_t *run);
 
 #ifdef __cplusplus
 }

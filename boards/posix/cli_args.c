@@ -3,6 +3,7 @@
  * @brief Command line, base URL and number parsing of the host tool, and
  * the mapping from status to exit code. No I/O: unit-tested directly.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,8 +15,16 @@
 const char bl_cli_usage[] =
     "usage:\n"
     "  banklink [OPTIONS] heron update-link ITEM_ID --access-token TOKEN\n"
+    "  banklink [OPTIONS] heron list-links END_USER_ID_OR_HERON_ID [--integration HERON_ID]\n"
+    "  banklink [OPTIONS] heron create-link INTEGRATION_HERON_ID --item-id ID --end-user-id ID\n"
+    "                     --access-token TOKEN [--end-user-name NAME]\n"
+    "  banklink [OPTIONS] heron refresh-link INTEGRATION_HERON_ID ITEM_ID\n"
+    "  banklink [OPTIONS] heron delete-links INTEGRATION_HERON_ID END_USER_ID_OR_HERON_ID\n"
     "  banklink [OPTIONS] moneykit exchange-token EXCHANGEABLE_TOKEN\n"
     "  banklink [OPTIONS] moneykit token\n"
+    "  banklink [OPTIONS] moneykit get-link LINK_ID\n"
+    "  banklink [OPTIONS] moneykit delete-link LINK_ID\n"
+    "  banklink [OPTIONS] moneykit list-links [--page-size N]\n"
     "  banklink --help | --version\n"
     "\n"
     "options (before the vendor word or after the command):\n"
@@ -36,10 +45,17 @@ const char bl_cli_usage[] =
     "  MONEYKIT_CLIENT_ID, MONEYKIT_CLIENT_SECRET\n"
     "                           client credentials; a token is fetched first\n"
     "\n"
-    "On success one JSON document is printed to stdout.\n"
+    "On success one JSON document is printed to stdout; lists stream as\n"
+    "{\"links\":[...]} one element at a time (MoneyKit: every page); delete\n"
+    "commands print {}.\n"
     "exit codes: 0 ok, 2 usage error or refused input (nothing sent),\n"
     "  3 network/TLS/timeout or outcome unknown, 4 the API answered an error,\n"
     "  5 malformed or oversized response\n";
+
+bool bl_cli_is_heron(bl_cli_command_t command)
+{
+    return command >= BL_CLI_HERON_UPDATE_LINK && command <= BL_CLI_HERON_DELETE_LINKS;
+}
 
 bool bl_cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 {
@@ -63,15 +79,39 @@ bool bl_cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
     return true;
 }
 
-/* Options that take a value, and where it goes. */
-typedef enum { OPT_BASE_URL, OPT_TIMEOUT, OPT_RETRIES, OPT_ACCESS_TOKEN, OPT_CA_FILE, OPT_PIN, OPT_NONE } bl_cli_opt_t;
+/* One bit per command, for the options that belong to some commands only. */
+#define CMD_BIT(c) (1u << (unsigned)(c))
+#define ALL_COMMANDS 0xFFFFFFFFu
+
+/* Options that take a value, where each goes, and which commands take it. */
+typedef enum {
+    OPT_BASE_URL, OPT_TIMEOUT, OPT_RETRIES, OPT_CA_FILE, OPT_PIN, OPT_ACCESS_TOKEN, OPT_ITEM_ID, OPT_END_USER_ID,
+    OPT_END_USER_NAME, OPT_INTEGRATION, OPT_PAGE_SIZE, OPT_COUNT, OPT_NONE = OPT_COUNT
+} bl_cli_opt_t;
+
+typedef struct bl_cli_opt_def {
+    const char *name;
+    uint32_t commands;  /* CMD_BITs of the commands that accept it */
+} bl_cli_opt_def_t;
+
+static const bl_cli_opt_def_t bl_cli_opt_defs[OPT_COUNT] = {
+    {"--base-url", ALL_COMMANDS},
+    {"--timeout-ms", ALL_COMMANDS},
+    {"--retries", ALL_COMMANDS},
+    {"--ca-file", ALL_COMMANDS},
+    {"--pin-sha256", ALL_COMMANDS},
+    {"--access-token", CMD_BIT(BL_CLI_HERON_UPDATE_LINK) | CMD_BIT(BL_CLI_HERON_CREATE_LINK)},
+    {"--item-id", CMD_BIT(BL_CLI_HERON_CREATE_LINK)},
+    {"--end-user-id", CMD_BIT(BL_CLI_HERON_CREATE_LINK)},
+    {"--end-user-name", CMD_BIT(BL_CLI_HERON_CREATE_LINK)},
+    {"--integration", CMD_BIT(BL_CLI_HERON_LIST_LINKS)},
+    {"--page-size", CMD_BIT(BL_CLI_MONEYKIT_LIST_LINKS)},
+};
 
 static bl_cli_opt_t bl_cli_value_option(const char *name, size_t len)
 {
-    static const char *const names[] = {"--base-url", "--timeout-ms", "--retries", "--access-token", "--ca-file",
-                                        "--pin-sha256"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0) {
+    for (size_t i = 0; i < OPT_COUNT; i++) {
+        if (strlen(bl_cli_opt_defs[i].name) == len && memcmp(bl_cli_opt_defs[i].name, name, len) == 0) {
             return (bl_cli_opt_t)i;
         }
     }
@@ -95,8 +135,16 @@ static bool bl_cli_fail(char *err, size_t cap, const char *fmt, const char *arg)
     return false;
 }
 
-static bool bl_cli_set_option(bl_cli_opts_t *o, bl_cli_opt_t opt, const char *name, const char *value, char *err,
-                              size_t cap)
+/* A usage error whose whole text is ours (no argument to sanitise). */
+static bool bl_cli_fail_text(char *err, size_t cap, const char *text)
+{
+    if (cap > 0u) {
+        (void)snprintf(err, cap, "%s", text);
+    }
+    return false;
+}
+
+static bool bl_cli_set_option(bl_cli_opts_t *o, bl_cli_opt_t opt, const char *value, char *err, size_t cap)
 {
     switch (opt) {
     case OPT_BASE_URL:
@@ -113,75 +161,174 @@ static bool bl_cli_set_option(bl_cli_opts_t *o, bl_cli_opt_t opt, const char *na
             return bl_cli_fail(err, cap, "--retries needs a number from 0 to 100, not '%s'", value);
         }
         return true;
-    case OPT_ACCESS_TOKEN:
-        o->access_token = value;
-        return true;
     case OPT_CA_FILE:
         o->ca_file = value;
         return true;
     case OPT_PIN:
         o->pin_sha256 = value;
         return true;
+    case OPT_ACCESS_TOKEN:
+        o->access_token = value;
+        return true;
+    case OPT_ITEM_ID:
+        o->item_id = value;
+        return true;
+    case OPT_END_USER_ID:
+        o->end_user_id = value;
+        return true;
+    case OPT_END_USER_NAME:
+        o->end_user_name = value;
+        return true;
+    case OPT_INTEGRATION:
+        o->integration_id = value;
+        return true;
+    case OPT_PAGE_SIZE:
+        if (!bl_cli_parse_u32(value, 1u, BL_CLI_MAX_PAGE_SIZE, &o->page_size)) {
+            return bl_cli_fail(err, cap, "--page-size needs a number from 1 to 1000, not '%s'", value);
+        }
+        return true;
     case OPT_NONE:
     default:
-        return bl_cli_fail(err, cap, "unknown option '%s'", name);
+        return bl_cli_fail(err, cap, "unknown option '%s'", "");
     }
 }
 
-/* Turn the positional words into a command. */
-static bool bl_cli_command(bl_cli_opts_t *o, const char *const *pos, size_t n, char *err, size_t cap)
+/* Where a positional word or a required option lands in bl_cli_opts_t. */
+#define FIELD(f) offsetof(bl_cli_opts_t, f)
+#define NO_FIELD ((size_t)-1)
+
+/* A subcommand: its words, positional arguments and required options. */
+typedef struct bl_cli_cmd_def {
+    bl_cli_command_t command;
+    const char *vendor;
+    const char *name;
+    size_t npos;
+    const char *pos_names[2];
+    size_t pos_fields[2];
+    const char *required_usage; /* e.g. "--access-token TOKEN", or NULL */
+    bl_cli_opt_t required[3];   /* OPT_NONE-terminated */
+} bl_cli_cmd_def_t;
+
+static const bl_cli_cmd_def_t bl_cli_cmd_defs[] = {
+    {BL_CLI_HERON_UPDATE_LINK, "heron", "update-link", 1, {"ITEM_ID", NULL}, {FIELD(item_id), NO_FIELD},
+     "--access-token TOKEN", {OPT_ACCESS_TOKEN, OPT_NONE, OPT_NONE}},
+    {BL_CLI_HERON_LIST_LINKS, "heron", "list-links", 1, {"END_USER_ID_OR_HERON_ID", NULL},
+     {FIELD(end_user), NO_FIELD}, NULL, {OPT_NONE, OPT_NONE, OPT_NONE}},
+    {BL_CLI_HERON_CREATE_LINK, "heron", "create-link", 1, {"INTEGRATION_HERON_ID", NULL},
+     {FIELD(integration_id), NO_FIELD}, "--item-id ID --end-user-id ID --access-token TOKEN",
+     {OPT_ITEM_ID, OPT_END_USER_ID, OPT_ACCESS_TOKEN}},
+    {BL_CLI_HERON_REFRESH_LINK, "heron", "refresh-link", 2, {"INTEGRATION_HERON_ID", "ITEM_ID"},
+     {FIELD(integration_id), FIELD(item_id)}, NULL, {OPT_NONE, OPT_NONE, OPT_NONE}},
+    {BL_CLI_HERON_DELETE_LINKS, "heron", "delete-links", 2, {"INTEGRATION_HERON_ID", "END_USER_ID_OR_HERON_ID"},
+     {FIELD(integration_id), FIELD(end_user)}, NULL, {OPT_NONE, OPT_NONE, OPT_NONE}},
+    {BL_CLI_MONEYKIT_EXCHANGE, "moneykit", "exchange-token", 1, {"EXCHANGEABLE_TOKEN", NULL},
+     {FIELD(exchangeable_token), NO_FIELD}, NULL, {OPT_NONE, OPT_NONE, OPT_NONE}},
+    {BL_CLI_MONEYKIT_TOKEN, "moneykit", "token", 0, {NULL, NULL}, {NO_FIELD, NO_FIELD}, NULL,
+     {OPT_NONE, OPT_NONE, OPT_NONE}},
+    {BL_CLI_MONEYKIT_GET_LINK, "moneykit", "get-link", 1, {"LINK_ID", NULL}, {FIELD(link_id), NO_FIELD}, NULL,
+     {OPT_NONE, OPT_NONE, OPT_NONE}},
+    {BL_CLI_MONEYKIT_DELETE_LINK, "moneykit", "delete-link", 1, {"LINK_ID", NULL}, {FIELD(link_id), NO_FIELD},
+     NULL, {OPT_NONE, OPT_NONE, OPT_NONE}},
+    {BL_CLI_MONEYKIT_LIST_LINKS, "moneykit", "list-links", 0, {NULL, NULL}, {NO_FIELD, NO_FIELD}, NULL,
+     {OPT_NONE, OPT_NONE, OPT_NONE}},
+};
+
+#define CMD_COUNT (sizeof bl_cli_cmd_defs / sizeof bl_cli_cmd_defs[0])
+
+static const char **bl_cli_field(bl_cli_opts_t *o, size_t offset)
+{
+    return (const char **)(void *)((char *)o + offset);
+}
+
+static const char *bl_cli_option_value(bl_cli_opts_t *o, bl_cli_opt_t opt)
+{
+    switch (opt) {
+    case OPT_ACCESS_TOKEN:
+        return o->access_token;
+    case OPT_ITEM_ID:
+        return o->item_id;
+    case OPT_END_USER_ID:
+        return o->end_user_id;
+    case OPT_END_USER_NAME:
+        return o->end_user_name;
+    case OPT_INTEGRATION:
+        return o->integration_id;
+    default:
+        return NULL;
+    }
+}
+
+/* Turn the positional words into a command, then check its options. */
+static bool bl_cli_command(bl_cli_opts_t *o, const char *const *pos, size_t n, const bool *given, char *err,
+                           size_t cap)
 {
     if (n == 0u) {
         return bl_cli_fail(err, cap, "missing command: heron or moneykit%s", "");
     }
-    if (strcmp(pos[0], "heron") == 0) {
-        if (n < 2u || strcmp(pos[1], "update-link") != 0) {
-            return bl_cli_fail(err, cap, "unknown heron command '%s' (expected update-link)", n < 2u ? "" : pos[1]);
-        }
-        if (n != 3u) {
-            return bl_cli_fail(err, cap, n < 3u ? "heron update-link needs ITEM_ID%s"
-                                                : "unexpected argument '%s'",
-                               n < 3u ? "" : pos[3]);
-        }
-        if (pos[2][0] == '\0') {
-            return bl_cli_fail(err, cap, "ITEM_ID must not be empty%s", "");
-        }
-        if (o->access_token == NULL || o->access_token[0] == '\0') {
-            return bl_cli_fail(err, cap, "heron update-link needs --access-token TOKEN%s", "");
-        }
-        o->command = BL_CLI_HERON_UPDATE_LINK;
-        o->item_id = pos[2];
-        return true;
+    bool heron = strcmp(pos[0], "heron") == 0;
+    if (!heron && strcmp(pos[0], "moneykit") != 0) {
+        return bl_cli_fail(err, cap, "unknown command '%s' (expected heron or moneykit)", pos[0]);
     }
-    if (strcmp(pos[0], "moneykit") == 0) {
-        if (o->access_token != NULL) {
-            return bl_cli_fail(err, cap,
-                               "--access-token is for heron update-link; MoneyKit reads MONEYKIT_ACCESS_TOKEN%s", "");
+    if (!heron && given[OPT_ACCESS_TOKEN]) {
+        return bl_cli_fail(err, cap, "--access-token is for heron commands; MoneyKit reads MONEYKIT_ACCESS_TOKEN%s",
+                           "");
+    }
+    const bl_cli_cmd_def_t *def = NULL;
+    for (size_t i = 0; i < CMD_COUNT && n >= 2u; i++) {
+        if (strcmp(bl_cli_cmd_defs[i].vendor, pos[0]) == 0 && strcmp(bl_cli_cmd_defs[i].name, pos[1]) == 0) {
+            def = &bl_cli_cmd_defs[i];
         }
-        if (n >= 2u && strcmp(pos[1], "exchange-token") == 0) {
-            if (n != 3u) {
-                return bl_cli_fail(err, cap, n < 3u ? "moneykit exchange-token needs EXCHANGEABLE_TOKEN%s"
-                                                    : "unexpected argument '%s'",
-                                   n < 3u ? "" : pos[3]);
-            }
-            if (pos[2][0] == '\0') {
-                return bl_cli_fail(err, cap, "EXCHANGEABLE_TOKEN must not be empty%s", "");
-            }
-            o->command = BL_CLI_MONEYKIT_EXCHANGE;
-            o->exchangeable_token = pos[2];
-            return true;
-        }
-        if (n >= 2u && strcmp(pos[1], "token") == 0) {
-            if (n != 2u) {
-                return bl_cli_fail(err, cap, "unexpected argument '%s'", pos[2]);
-            }
-            o->command = BL_CLI_MONEYKIT_TOKEN;
-            return true;
-        }
-        return bl_cli_fail(err, cap, "unknown moneykit command '%s' (expected exchange-token or token)",
+    }
+    if (def == NULL) {
+        return bl_cli_fail(err, cap,
+                           heron ? "unknown heron command '%s' (expected update-link, list-links, create-link, "
+                                   "refresh-link or delete-links)"
+                                 : "unknown moneykit command '%s' (expected exchange-token, token, get-link, "
+                                   "delete-link or list-links)",
                            n < 2u ? "" : pos[1]);
     }
-    return bl_cli_fail(err, cap, "unknown command '%s' (expected heron or moneykit)", pos[0]);
+    char what[96];
+    (void)snprintf(what, sizeof what, "%s %s", def->vendor, def->name);
+    if (n < 2u + def->npos) {
+        char need[160];
+        (void)snprintf(need, sizeof need, "%s needs %s%s%s", what, def->pos_names[n - 2u],
+                       n - 2u + 1u < def->npos ? " " : "", n - 2u + 1u < def->npos ? def->pos_names[1] : "");
+        return bl_cli_fail_text(err, cap, need);
+    }
+    if (n > 2u + def->npos) {
+        return bl_cli_fail(err, cap, "unexpected argument '%s'", pos[2u + def->npos]);
+    }
+    for (size_t i = 0; i < def->npos; i++) {
+        if (pos[2u + i][0] == '\0') {
+            char msg[64];
+            (void)snprintf(msg, sizeof msg, "%s must not be empty", def->pos_names[i]);
+            return bl_cli_fail_text(err, cap, msg);
+        }
+        *bl_cli_field(o, def->pos_fields[i]) = pos[2u + i];
+    }
+    for (size_t i = 0; i < OPT_COUNT; i++) {
+        if (given[i] && (bl_cli_opt_defs[i].commands & CMD_BIT(def->command)) == 0u) {
+            char msg[160];
+            (void)snprintf(msg, sizeof msg, "%s does not take %s", what, bl_cli_opt_defs[i].name);
+            return bl_cli_fail_text(err, cap, msg);
+        }
+        const char *v = bl_cli_option_value(o, (bl_cli_opt_t)i);
+        if (given[i] && v != NULL && v[0] == '\0') {
+            char msg[64];
+            (void)snprintf(msg, sizeof msg, "%s must not be empty", bl_cli_opt_defs[i].name);
+            return bl_cli_fail_text(err, cap, msg);
+        }
+    }
+    for (size_t i = 0; i < 3u && def->required[i] != OPT_NONE; i++) {
+        if (!given[def->required[i]]) {
+            char msg[160];
+            (void)snprintf(msg, sizeof msg, "%s needs %s", what, def->required_usage);
+            return bl_cli_fail_text(err, cap, msg);
+        }
+    }
+    o->command = def->command;
+    o->name = def->name;
+    return true;
 }
 
 bool bl_cli_parse_args(int argc, char *const argv[], bl_cli_opts_t *opts, char *err, size_t err_cap)
@@ -195,8 +342,10 @@ bool bl_cli_parse_args(int argc, char *const argv[], bl_cli_opts_t *opts, char *
 
     /* Room for one positional more than any command takes, so an extra
      * word is reported as such. */
-    const char *pos[4];
+    const char *pos[5];
     size_t npos = 0;
+    bool given[OPT_COUNT];
+    memset(given, 0, sizeof given);
     bool options_done = false;
     bool version = false;
 
@@ -234,16 +383,17 @@ bool bl_cli_parse_args(int argc, char *const argv[], bl_cli_opts_t *opts, char *
             } else {
                 return bl_cli_fail(err, err_cap, "option '%s' needs a value", a);
             }
-            if (!bl_cli_set_option(opts, opt, a, value, err, err_cap)) {
+            if (!bl_cli_set_option(opts, opt, value, err, err_cap)) {
                 return false;
             }
+            given[opt] = true;
         }
     }
     if (version) {
         opts->command = BL_CLI_VERSION;
         return true;
     }
-    return bl_cli_command(opts, pos, npos, err, err_cap);
+    return bl_cli_command(opts, pos, npos, given, err, err_cap);
 }
 
 /* ------------------------------------------------------------- URLs */
@@ -483,8 +633,8 @@ const char *bl_cli_explain(bl_status_t status)
     case BL_ERR_TIMEOUT:
         return "no complete answer before the deadline";
     case BL_ERR_OUTCOME_UNKNOWN:
-        return "the request was sent but no complete answer came back: the exchange may have happened; "
-               "do not repeat it blindly (a token can be exchanged once), look the link up instead";
+        return "the request was sent but no complete answer came back: it may have happened; "
+               "do not repeat it blindly, look first";
     case BL_ERR_TLS_HANDSHAKE:
         return "the TLS handshake failed; no request byte was sent";
     case BL_ERR_TLS_CERT:
@@ -508,5 +658,22 @@ const char *bl_cli_explain(bl_status_t status)
     case BL_STATUS_COUNT:
     default:
         return "unexpected status";
+    }
+}
+
+const char *bl_cli_outcome_hint(bl_cli_command_t command)
+{
+    switch (command) {
+    case BL_CLI_MONEYKIT_EXCHANGE:
+        return "the exchange may have happened; do not repeat it blindly (a token can be exchanged once), "
+               "look the link up instead";
+    case BL_CLI_HERON_CREATE_LINK:
+        return "the link may have been created; do not repeat it blindly, list the end user's links "
+               "(heron list-links) first";
+    case BL_CLI_HERON_REFRESH_LINK:
+        return "the refresh may have started; do not repeat it blindly, check the link's status "
+               "(heron list-links) first";
+    default:
+        return NULL;
     }
 }

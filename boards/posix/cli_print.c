@@ -123,23 +123,41 @@ static void bl_cli_member_bool(bl_cli_obj_t *o, const char *key, const bl_opt_bo
     bl_buf_puts(o->b, v->presence == BL_NULL ? "null" : v->value ? "true" : "false");
 }
 
-bool bl_cli_json_heron_link(bl_buf_t *b, const bl_heron_link_t *link)
+/* The members of a Heron link, inside an object already open. */
+static void bl_cli_heron_members(bl_cli_obj_t *l, const bl_heron_link_t *link)
+{
+    bl_cli_member_str(l, "item_id", &link->item_id);
+    bl_cli_member_str(l, "status", &link->status_raw);
+    bl_cli_member_str(l, "status_message", &link->status_message);
+    bl_cli_member_str(l, "type", &link->type);
+    bl_cli_member_time(l, "created", &link->created);
+    bl_cli_member_time(l, "last_successful_sync", &link->last_successful_sync);
+    bl_cli_member_time(l, "last_updated", &link->last_updated);
+    bl_cli_member_str(l, "data_source_heron_id", &link->data_source_heron_id);
+}
+
+bool bl_cli_json_heron_link_obj(bl_buf_t *b, const bl_heron_link_t *link)
+{
+    bl_cli_obj_t l;
+    bl_cli_obj_open(&l, b);
+    bl_cli_heron_members(&l, link);
+    bl_cli_obj_close(&l);
+    return bl_buf_ok(b);
+}
+
+bool bl_cli_json_heron_wrapped(bl_buf_t *b, const char *key, const bl_heron_link_t *link)
 {
     bl_cli_obj_t top;
-    bl_cli_obj_t l;
     bl_cli_obj_open(&top, b);
-    bl_cli_key(&top, "integration_link");
-    bl_cli_obj_open(&l, b);
-    bl_cli_member_str(&l, "item_id", &link->item_id);
-    bl_cli_member_str(&l, "status", &link->status_raw);
-    bl_cli_member_str(&l, "status_message", &link->status_message);
-    bl_cli_member_str(&l, "type", &link->type);
-    bl_cli_member_time(&l, "created", &link->created);
-    bl_cli_member_time(&l, "last_successful_sync", &link->last_successful_sync);
-    bl_cli_member_time(&l, "last_updated", &link->last_updated);
-    bl_cli_obj_close(&l);
+    bl_cli_key(&top, key);
+    (void)bl_cli_json_heron_link_obj(b, link);
     bl_cli_obj_close(&top);
     return bl_buf_ok(b);
+}
+
+bool bl_cli_json_heron_link(bl_buf_t *b, const bl_heron_link_t *link)
+{
+    return bl_cli_json_heron_wrapped(b, "integration_link", link);
 }
 
 static void bl_cli_member_product(bl_cli_obj_t *o, const char *key, const bl_moneykit_product_t *p)
@@ -194,15 +212,10 @@ static void bl_cli_member_tags(bl_cli_obj_t *o, const char *key, const bl_str_li
     bl_buf_put(o->b, "]", 1);
 }
 
-bool bl_cli_json_moneykit_exchange(bl_buf_t *b, const bl_moneykit_exchange_t *ex)
+bool bl_cli_json_moneykit_link(bl_buf_t *b, const bl_moneykit_link_t *lk)
 {
-    const bl_moneykit_link_t *lk = &ex->link;
-    bl_cli_obj_t top;
     bl_cli_obj_t l;
     bl_cli_obj_t pr;
-    bl_cli_obj_open(&top, b);
-    bl_cli_member_str(&top, "link_id", &ex->link_id);
-    bl_cli_key(&top, "link");
     bl_cli_obj_open(&l, b);
     bl_cli_member_str(&l, "link_id", &lk->link_id);
     bl_cli_member_str(&l, "institution_id", &lk->institution_id);
@@ -222,6 +235,16 @@ bool bl_cli_json_moneykit_exchange(bl_buf_t *b, const bl_moneykit_exchange_t *ex
     bl_cli_member_product(&pr, "investments", &lk->products.investments);
     bl_cli_obj_close(&pr);
     bl_cli_obj_close(&l);
+    return bl_buf_ok(b);
+}
+
+bool bl_cli_json_moneykit_exchange(bl_buf_t *b, const bl_moneykit_exchange_t *ex)
+{
+    bl_cli_obj_t top;
+    bl_cli_obj_open(&top, b);
+    bl_cli_member_str(&top, "link_id", &ex->link_id);
+    bl_cli_key(&top, "link");
+    (void)bl_cli_json_moneykit_link(b, &ex->link);
     bl_cli_obj_close(&top);
     return bl_buf_ok(b);
 }
@@ -238,6 +261,60 @@ bool bl_cli_json_moneykit_token(bl_buf_t *b, const bl_moneykit_auth_t *auth)
     bl_buf_put_i64(b, auth->expires_in_s);
     bl_cli_obj_close(&o);
     return bl_buf_ok(b);
+}
+
+/* ------------------------------------------------------------ lists */
+
+void bl_cli_list_init(bl_cli_list_t *l, FILE *f, const char *key)
+{
+    l->f = f;
+    l->key = key;
+    l->count = 0;
+    l->failed = false;
+}
+
+static void bl_cli_list_open(const bl_cli_list_t *l, bl_buf_t *b)
+{
+    bl_buf_puts(b, "{\"");
+    bl_buf_puts(b, l->key);
+    bl_buf_puts(b, "\":[");
+}
+
+void bl_cli_list_item_begin(const bl_cli_list_t *l, bl_buf_t *b)
+{
+    /* The opening goes out with the first element, so a call that fails
+     * before any element leaves stdout empty. */
+    if (l->count == 0u) {
+        bl_cli_list_open(l, b);
+    } else {
+        bl_buf_put(b, ",", 1);
+    }
+}
+
+bool bl_cli_list_item_end(bl_cli_list_t *l, const bl_buf_t *b)
+{
+    if (l->failed || !bl_buf_ok(b) || fwrite(b->data, 1, b->len, l->f) != b->len) {
+        l->failed = true;
+        return false;
+    }
+    l->count++;
+    return true;
+}
+
+bool bl_cli_list_finish(bl_cli_list_t *l)
+{
+    char tail[64];
+    bl_buf_t b;
+    bl_buf_init(&b, tail, sizeof tail);
+    if (l->count == 0u) {
+        bl_cli_list_open(l, &b);
+    }
+    bl_buf_puts(&b, "]}\n");
+    if (l->failed || !bl_buf_ok(&b) || fwrite(b.data, 1, b.len, l->f) != b.len || fflush(l->f) != 0) {
+        l->failed = true;
+        return false;
+    }
+    return true;
 }
 
 /* ----------------------------------------------------- diagnostics */
@@ -281,8 +358,31 @@ static bool bl_cli_is_number(const bl_str_t *s, int n)
            memcmp(s->ptr, tmp, b.len) == 0;
 }
 
+/* Heron's x-ratelimit-* figures, when the last answer had them. */
+static void bl_cli_put_ratelimit(bl_buf_t *b, const bl_error_info_t *last)
+{
+    if (last->ratelimit_limit < 0 && last->ratelimit_remaining < 0 && last->ratelimit_reset_s < 0) {
+        return;
+    }
+    bl_buf_puts(b, "; rate limit");
+    if (last->ratelimit_limit >= 0) {
+        bl_buf_puts(b, " ");
+        bl_buf_put_i64(b, last->ratelimit_limit);
+    }
+    if (last->ratelimit_remaining >= 0) {
+        bl_buf_puts(b, ", ");
+        bl_buf_put_i64(b, last->ratelimit_remaining);
+        bl_buf_puts(b, " remaining");
+    }
+    if (last->ratelimit_reset_s >= 0) {
+        bl_buf_puts(b, ", resets in ");
+        bl_buf_put_i64(b, last->ratelimit_reset_s);
+        bl_buf_puts(b, " s");
+    }
+}
+
 void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, const bl_error_info_t *last,
-                             uint32_t timeout_ms, const char *detail)
+                             uint32_t timeout_ms, const char *detail, const char *note)
 {
     bl_buf_puts(b, "banklink: ");
     if (what != NULL) {
@@ -318,11 +418,18 @@ void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, 
             bl_buf_put_i64(b, (last->retry_after_ms + 999) / 1000);
             bl_buf_puts(b, " s");
         }
+        bl_cli_put_ratelimit(b, last);
     } else {
-        bl_buf_puts(b, bl_cli_explain(status));
-        if (detail != NULL && detail[0] != '\0') {
-            bl_buf_puts(b, ": ");
+        if (status == BL_ERR_OUTCOME_UNKNOWN && detail != NULL && detail[0] != '\0') {
+            /* The command knows better than the generic advice. */
+            bl_buf_puts(b, "the request was sent but no complete answer came back: ");
             bl_buf_puts(b, detail);
+        } else {
+            bl_buf_puts(b, bl_cli_explain(status));
+            if (detail != NULL && detail[0] != '\0') {
+                bl_buf_puts(b, ": ");
+                bl_buf_puts(b, detail);
+            }
         }
         if (status == BL_ERR_TIMEOUT) {
             bl_buf_puts(b, " (");
@@ -344,6 +451,10 @@ void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, 
             bl_buf_put_i64(b, last->transport_code);
             bl_buf_puts(b, ")");
         }
+    }
+    if (note != NULL && note[0] != '\0') {
+        bl_buf_puts(b, "; ");
+        bl_buf_puts(b, note);
     }
     bl_buf_puts(b, " [");
     bl_buf_puts(b, bl_status_str(status));

@@ -45,6 +45,16 @@ static bl_str_t null_str(void)
     return v;
 }
 
+/* What bl_client_clear_last() leaves: no HTTP status, no figures (-1). */
+static void clear_last(bl_error_info_t *last)
+{
+    memset(last, 0, sizeof *last);
+    last->retry_after_ms = -1;
+    last->ratelimit_limit = -1;
+    last->ratelimit_remaining = -1;
+    last->ratelimit_reset_s = -1;
+}
+
 static bl_timestamp_t ts(int64_t unix_s, uint32_t ns)
 {
     bl_timestamp_t t;
@@ -114,6 +124,13 @@ static void test_args_help_version(void **state)
     assert_true(parse(&o, err, "--version", NULL));
     assert_int_equal(o.command, BL_CLI_VERSION);
     assert_non_null(strstr(bl_cli_usage, "heron update-link ITEM_ID --access-token TOKEN"));
+    for (int c = BL_CLI_HERON_UPDATE_LINK; c < BL_CLI_COMMAND_COUNT; c++) {
+        static const char *const words[] = {"update-link", "list-links", "create-link", "refresh-link",
+                                            "delete-links", "exchange-token", "token", "get-link",
+                                            "delete-link", "list-links"};
+        assert_non_null(strstr(bl_cli_usage, words[c - BL_CLI_HERON_UPDATE_LINK]));
+    }
+    assert_non_null(strstr(bl_cli_usage, "--page-size N"));
 }
 
 static void expect_usage_error(const char *needle, const char *a0, ...)
@@ -158,12 +175,106 @@ static void test_args_errors(void **state)
                        NULL);
     expect_usage_error("needs EXCHANGEABLE_TOKEN", "moneykit", "exchange-token", NULL);
     expect_usage_error("unexpected argument 'x'", "moneykit", "token", "x", NULL);
-    expect_usage_error("expected exchange-token or token", "moneykit", NULL);
+    expect_usage_error("expected exchange-token, token, get-link, delete-link or list-links", "moneykit", NULL);
     expect_usage_error("MONEYKIT_ACCESS_TOKEN", "moneykit", "token", "--access-token", "T", NULL);
     expect_usage_error("must not be empty", "moneykit", "exchange-token", "", NULL);
-    expect_usage_error("unexpected argument", "a", "b", "c", "d", "e", NULL);
+    expect_usage_error("unexpected argument", "a", "b", "c", "d", "e", "f", NULL);
     /* A hostile argument is shown printable and bounded. */
     expect_usage_error("unknown command 'ab?c'", "ab\x1b" "c", NULL);
+}
+
+static void test_args_link_commands(void **state)
+{
+    (void)state;
+    bl_cli_opts_t o;
+    char err[BL_CLI_ERR_MAX];
+
+    assert_true(parse(&o, err, "heron", "list-links", "eu-1", NULL));
+    assert_int_equal(o.command, BL_CLI_HERON_LIST_LINKS);
+    assert_string_equal(o.name, "list-links");
+    assert_string_equal(o.end_user, "eu-1");
+    assert_null(o.integration_id);
+    assert_true(bl_cli_is_heron(o.command));
+    assert_true(parse(&o, err, "heron", "list-links", "--integration=int_1", "eu-2", NULL));
+    assert_string_equal(o.integration_id, "int_1");
+    assert_string_equal(o.end_user, "eu-2");
+
+    assert_true(parse(&o, err, "heron", "create-link", "int_1", "--item-id", "item-9", "--end-user-id", "eu-9",
+                      "--access-token", "tok", "--end-user-name", "Acme Corp", NULL));
+    assert_int_equal(o.command, BL_CLI_HERON_CREATE_LINK);
+    assert_string_equal(o.integration_id, "int_1");
+    assert_string_equal(o.item_id, "item-9");
+    assert_string_equal(o.end_user_id, "eu-9");
+    assert_string_equal(o.access_token, "tok");
+    assert_string_equal(o.end_user_name, "Acme Corp");
+    assert_true(parse(&o, err, "--item-id=i", "--end-user-id=e", "--access-token=t", "heron", "create-link", "int",
+                      NULL));
+    assert_null(o.end_user_name);
+
+    assert_true(parse(&o, err, "heron", "refresh-link", "int_1", "item-1", NULL));
+    assert_int_equal(o.command, BL_CLI_HERON_REFRESH_LINK);
+    assert_string_equal(o.integration_id, "int_1");
+    assert_string_equal(o.item_id, "item-1");
+
+    assert_true(parse(&o, err, "heron", "delete-links", "int_1", "eu-1", NULL));
+    assert_int_equal(o.command, BL_CLI_HERON_DELETE_LINKS);
+    assert_string_equal(o.integration_id, "int_1");
+    assert_string_equal(o.end_user, "eu-1");
+
+    assert_true(parse(&o, err, "moneykit", "get-link", "mk_1", NULL));
+    assert_int_equal(o.command, BL_CLI_MONEYKIT_GET_LINK);
+    assert_string_equal(o.link_id, "mk_1");
+    assert_false(bl_cli_is_heron(o.command));
+    assert_true(parse(&o, err, "moneykit", "delete-link", "--", "-mk", NULL));
+    assert_int_equal(o.command, BL_CLI_MONEYKIT_DELETE_LINK);
+    assert_string_equal(o.link_id, "-mk");
+    assert_true(parse(&o, err, "moneykit", "list-links", NULL));
+    assert_int_equal(o.command, BL_CLI_MONEYKIT_LIST_LINKS);
+    assert_int_equal(o.page_size, 0);
+    assert_true(parse(&o, err, "moneykit", "list-links", "--page-size", "1000", NULL));
+    assert_int_equal(o.page_size, 1000);
+    assert_false(bl_cli_is_heron(BL_CLI_MONEYKIT_TOKEN));
+    assert_true(bl_cli_is_heron(BL_CLI_HERON_UPDATE_LINK));
+}
+
+static void test_args_link_command_errors(void **state)
+{
+    (void)state;
+    expect_usage_error("heron list-links needs END_USER_ID_OR_HERON_ID", "heron", "list-links", NULL);
+    expect_usage_error("heron refresh-link needs INTEGRATION_HERON_ID ITEM_ID", "heron", "refresh-link", NULL);
+    expect_usage_error("heron refresh-link needs ITEM_ID", "heron", "refresh-link", "int", NULL);
+    expect_usage_error("heron delete-links needs INTEGRATION_HERON_ID END_USER_ID_OR_HERON_ID", "heron",
+                       "delete-links", NULL);
+    expect_usage_error("unexpected argument 'x'", "heron", "delete-links", "int", "eu", "x", NULL);
+    expect_usage_error("heron create-link needs --item-id ID --end-user-id ID --access-token TOKEN", "heron",
+                       "create-link", "int", "--item-id", "i", "--access-token", "t", NULL);
+    expect_usage_error("heron create-link needs INTEGRATION_HERON_ID", "heron", "create-link", "--item-id", "i",
+                       "--end-user-id", "e", "--access-token", "t", NULL);
+    expect_usage_error("--end-user-id must not be empty", "heron", "create-link", "int", "--item-id", "i",
+                       "--end-user-id", "", "--access-token", "t", NULL);
+    expect_usage_error("INTEGRATION_HERON_ID must not be empty", "heron", "refresh-link", "", "item", NULL);
+    expect_usage_error("END_USER_ID_OR_HERON_ID must not be empty", "heron", "list-links", "", NULL);
+    expect_usage_error("LINK_ID must not be empty", "moneykit", "get-link", "", NULL);
+    expect_usage_error("moneykit get-link needs LINK_ID", "moneykit", "get-link", NULL);
+    expect_usage_error("unexpected argument 'x'", "moneykit", "list-links", "x", NULL);
+    /* Options that belong to another command are refused, not ignored. */
+    expect_usage_error("heron list-links does not take --item-id", "heron", "list-links", "eu", "--item-id", "i",
+                       NULL);
+    expect_usage_error("heron update-link does not take --end-user-name", "heron", "update-link", "i",
+                       "--access-token", "t", "--end-user-name", "n", NULL);
+    expect_usage_error("heron refresh-link does not take --access-token", "heron", "refresh-link", "int", "i",
+                       "--access-token", "t", NULL);
+    expect_usage_error("moneykit get-link does not take --page-size", "moneykit", "get-link", "mk",
+                       "--page-size", "5", NULL);
+    expect_usage_error("heron list-links does not take --page-size", "heron", "list-links", "eu", "--page-size",
+                       "5", NULL);
+    expect_usage_error("MONEYKIT_ACCESS_TOKEN", "moneykit", "list-links", "--access-token", "t", NULL);
+    expect_usage_error("--page-size needs a number from 1 to 1000, not '0'", "moneykit", "list-links",
+                       "--page-size", "0", NULL);
+    expect_usage_error("--page-size", "moneykit", "list-links", "--page-size", "1001", NULL);
+    expect_usage_error("--page-size", "moneykit", "list-links", "--page-size=x", NULL);
+    expect_usage_error("expected update-link, list-links, create-link, refresh-link or delete-links", "heron",
+                       "list", NULL);
 }
 
 static void test_parse_u32(void **state)
@@ -484,13 +595,174 @@ static void test_json_token(void **state)
     assert_string_equal(out, "{\"access_token\":\"tok-123\",\"token_type\":\"bearer\",\"expires_in\":3600}");
 }
 
+static void test_json_heron_link_objects(void **state)
+{
+    (void)state;
+    bl_heron_link_t l;
+    memset(&l, 0, sizeof l);
+    l.item_id = str("item-1");
+    l.status_raw = str("pending");
+    l.created = ts(1577836800, 0);
+    l.data_source_heron_id = str("ds_123");
+    char out[512];
+    bl_buf_t b;
+    bl_buf_init(&b, out, sizeof out);
+    assert_true(bl_cli_json_heron_wrapped(&b, "link", &l));
+    out[b.len] = '\0';
+    assert_string_equal(out, "{\"link\":{\"item_id\":\"item-1\",\"status\":\"pending\",\"created\":"
+                             "\"2020-01-01T00:00:00Z\",\"data_source_heron_id\":\"ds_123\"}}");
+    bl_buf_init(&b, out, sizeof out);
+    assert_true(bl_cli_json_heron_link_obj(&b, &l));
+    out[b.len] = '\0';
+    assert_string_equal(out, "{\"item_id\":\"item-1\",\"status\":\"pending\",\"created\":"
+                             "\"2020-01-01T00:00:00Z\",\"data_source_heron_id\":\"ds_123\"}");
+
+    /* An element of a list answer, decoded by the core, printed back. */
+    static bl_json_token_t tokens[64];
+    char elem[] = "{\"item_id\": \"it\\u00e9m\", \"status\": \"erroring\", \"status_message\": null,"
+                  " \"last_updated\": \"2020-01-01T01:00:00+01:00\", \"heron_id\": \"itl_1\", \"x\": [1, {}]}";
+    bl_heron_link_t d;
+    assert_int_equal(bl_heron_decode_link(elem, strlen(elem), tokens, 64, &d), BL_OK);
+    bl_buf_init(&b, out, sizeof out);
+    assert_true(bl_cli_json_heron_link_obj(&b, &d));
+    out[b.len] = '\0';
+    assert_string_equal(out, "{\"item_id\":\"it\xc3\xa9m\",\"status\":\"erroring\",\"status_message\":null,"
+                             "\"last_updated\":\"2020-01-01T00:00:00Z\"}");
+}
+
+static void test_json_moneykit_link(void **state)
+{
+    (void)state;
+    static bl_json_token_t tokens[256];
+    char body[] = "{\"link_id\":\"mk_2\",\"institution_id\":\"chase\",\"institution_name\":\"Chase\","
+                  "\"provider\":\"mx\",\"state\":\"error\",\"error_code\":\"auth_expired\",\"last_synced_at\":null,"
+                  "\"tags\":[],\"products\":{\"transactions\":{\"refreshed_at\":\"2023-02-16T09:14:11.500\"}},"
+                  "\"institution_avatar\":null}";
+    bl_moneykit_link_t link;
+    assert_int_equal(bl_moneykit_decode_link(body, strlen(body), tokens, 256, &link), BL_OK);
+    char out[1024];
+    bl_buf_t b;
+    bl_buf_init(&b, out, sizeof out);
+    assert_true(bl_cli_json_moneykit_link(&b, &link));
+    out[b.len] = '\0';
+    assert_string_equal(out, "{\"link_id\":\"mk_2\",\"institution_id\":\"chase\",\"institution_name\":\"Chase\","
+                             "\"provider\":\"mx\",\"state\":\"error\",\"error_code\":\"auth_expired\","
+                             "\"last_synced_at\":null,\"tags\":[],\"products\":{\"transactions\":"
+                             "{\"refreshed_at\":\"2023-02-16T09:14:11.5Z\"}}}");
+    /* Too small a buffer is reported, not cut silently. */
+    char small[40];
+    bl_buf_init(&b, small, sizeof small);
+    assert_false(bl_cli_json_moneykit_link(&b, &link));
+}
+
+/* A list written to a memory stream: nothing before the first element,
+ * one write per element, the empty list whole. */
+static void test_list_writer(void **state)
+{
+    (void)state;
+    char mem[256];
+    memset(mem, 0, sizeof mem);
+    FILE *f = fmemopen(mem, sizeof mem, "w");
+    assert_non_null(f);
+    assert_int_equal(setvbuf(f, NULL, _IONBF, 0), 0);
+    bl_cli_list_t l;
+    bl_cli_list_init(&l, f, "links");
+    char item[64];
+    bl_buf_t b;
+    for (int i = 0; i < 3; i++) {
+        bl_buf_init(&b, item, sizeof item);
+        bl_cli_list_item_begin(&l, &b);
+        bl_buf_puts(&b, i == 0 ? "{\"a\":1}" : i == 1 ? "{}" : "{\"b\":[2]}");
+        assert_true(bl_cli_list_item_end(&l, &b));
+        assert_int_equal(ftell(f), (long)strlen(mem));
+        if (i == 0) {
+            assert_string_equal(mem, "{\"links\":[{\"a\":1}");
+        }
+    }
+    assert_int_equal(l.count, 3);
+    assert_true(bl_cli_list_finish(&l));
+    assert_int_equal(fclose(f), 0);
+    assert_string_equal(mem, "{\"links\":[{\"a\":1},{},{\"b\":[2]}]}\n");
+
+    memset(mem, 0, sizeof mem);
+    f = fmemopen(mem, sizeof mem, "w");
+    assert_non_null(f);
+    bl_cli_list_init(&l, f, "links");
+    assert_true(bl_cli_list_finish(&l));
+    assert_int_equal(fclose(f), 0);
+    assert_string_equal(mem, "{\"links\":[]}\n");
+
+    /* An element that overflowed its buffer is not written, and stops the list. */
+    memset(mem, 0, sizeof mem);
+    f = fmemopen(mem, sizeof mem, "w");
+    assert_non_null(f);
+    bl_cli_list_init(&l, f, "links");
+    char tiny[8];
+    bl_buf_init(&b, tiny, sizeof tiny);
+    bl_cli_list_item_begin(&l, &b);
+    bl_buf_puts(&b, "{}");
+    assert_false(bl_cli_list_item_end(&l, &b));
+    assert_true(l.failed);
+    assert_int_equal(l.count, 0);
+    assert_false(bl_cli_list_finish(&l));
+    assert_int_equal(fclose(f), 0);
+    assert_string_equal(mem, "");
+}
+
+static void test_outcome_hints(void **state)
+{
+    (void)state;
+    assert_non_null(strstr(bl_cli_outcome_hint(BL_CLI_MONEYKIT_EXCHANGE), "exchanged once"));
+    assert_non_null(strstr(bl_cli_outcome_hint(BL_CLI_HERON_CREATE_LINK), "heron list-links"));
+    assert_non_null(strstr(bl_cli_outcome_hint(BL_CLI_HERON_REFRESH_LINK), "refresh may have started"));
+    /* Idempotent calls are retried instead: no outcome to reconcile. */
+    assert_null(bl_cli_outcome_hint(BL_CLI_HERON_LIST_LINKS));
+    assert_null(bl_cli_outcome_hint(BL_CLI_MONEYKIT_DELETE_LINK));
+
+    bl_error_info_t last;
+    clear_last(&last);
+    char out[512];
+    bl_buf_t b;
+    bl_buf_init(&b, out, sizeof out - 1u);
+    bl_cli_describe_failure(&b, "create-link", BL_ERR_OUTCOME_UNKNOWN, &last, 1000,
+                            bl_cli_outcome_hint(BL_CLI_HERON_CREATE_LINK), NULL);
+    out[b.len] = '\0';
+    assert_string_equal(out, "banklink: create-link: the request was sent but no complete answer came back: the "
+                             "link may have been created; do not repeat it blindly, list the end user's links "
+                             "(heron list-links) first [BL_ERR_OUTCOME_UNKNOWN]");
+
+    /* A note goes before the status name, whatever the status. */
+    bl_buf_init(&b, out, sizeof out - 1u);
+    bl_cli_describe_failure(&b, "list-links", BL_ERR_RECV, &last, 1000, NULL,
+                            "3 links were printed before the failure; the list is incomplete");
+    out[b.len] = '\0';
+    assert_string_equal(out, "banklink: list-links: the connection failed before a complete response arrived; "
+                             "3 links were printed before the failure; the list is incomplete [BL_ERR_RECV]");
+
+    /* Heron's rate-limit figures. */
+    last.http_status = 429;
+    last.api_code = str("429");
+    last.api_name = str("Too Many Requests");
+    last.api_message = str("Slow down");
+    last.retry_after_ms = 120000;
+    last.ratelimit_limit = 100;
+    last.ratelimit_remaining = 0;
+    last.ratelimit_reset_s = 42;
+    bl_buf_init(&b, out, sizeof out - 1u);
+    bl_cli_describe_failure(&b, "list-links", BL_ERR_RATE_LIMITED, &last, 1000, NULL, NULL);
+    out[b.len] = '\0';
+    assert_string_equal(out, "banklink: list-links: API error: HTTP 429 Too Many Requests: Slow down; rate limited, "
+                             "no retry left within the deadline; retry after 120 s; rate limit 100, 0 remaining, "
+                             "resets in 42 s [BL_ERR_RATE_LIMITED]");
+}
+
 /* ------------------------------------------------------------ diagnostics */
 
 static const char *describe_d(bl_status_t st, const bl_error_info_t *last, const char *detail, char *out, size_t cap)
 {
     bl_buf_t b;
     bl_buf_init(&b, out, cap - 1u);
-    bl_cli_describe_failure(&b, "update-link", st, last, 1500, detail);
+    bl_cli_describe_failure(&b, "update-link", st, last, 1500, detail, NULL);
     out[b.len < cap - 1u ? b.len : cap - 1u] = '\0';
     return out;
 }
@@ -504,8 +776,7 @@ static void test_describe(void **state)
 {
     (void)state;
     bl_error_info_t last;
-    memset(&last, 0, sizeof last);
-    last.retry_after_ms = -1;
+    clear_last(&last);
     char out[512];
 
     last.http_status = 404;
@@ -522,8 +793,7 @@ static void test_describe(void **state)
                         "banklink: update-link: API error: HTTP 404 Not Found: no\\x1b[31m link [BL_ERR_API]");
 
     /* MoneyKit: code, message and documentation link. */
-    memset(&last, 0, sizeof last);
-    last.retry_after_ms = -1;
+    clear_last(&last);
     last.http_status = 400;
     last.api_code = str("link_session_error.invalid_token_exchange");
     last.api_message = str("Token already exchanged");
@@ -538,26 +808,26 @@ static void test_describe(void **state)
                         "Token already exchanged (see https://docs.moneykit.com/x); rate limited, no retry left "
                         "within the deadline; retry after 2 s [BL_ERR_RATE_LIMITED]");
 
-    memset(&last, 0, sizeof last);
+    clear_last(&last);
     last.http_status = 429;
     last.retry_after_ms = 120000;
     assert_string_equal(describe(BL_ERR_RATE_LIMITED, &last, out, sizeof out),
                         "banklink: update-link: API error: HTTP 429: the API rate limit was hit and no retry was "
                         "left within the deadline; retry after 120 s [BL_ERR_RATE_LIMITED]");
 
-    memset(&last, 0, sizeof last);
+    clear_last(&last);
     last.needed_size = 9000;
     last.http_status = 200;
     assert_string_equal(describe(BL_ERR_RESPONSE_TOO_LARGE, &last, out, sizeof out),
                         "banklink: update-link: the response does not fit the work buffer; it needs a buffer of 9000 "
                         "bytes (HTTP 200) [BL_ERR_RESPONSE_TOO_LARGE]");
 
-    memset(&last, 0, sizeof last);
+    clear_last(&last);
     last.transport_code = 111;
     assert_string_equal(describe(BL_ERR_CONNECT, &last, out, sizeof out),
                         "banklink: update-link: could not connect to the server (refused or unreachable) "
                         "(transport code 111) [BL_ERR_CONNECT]");
-    memset(&last, 0, sizeof last);
+    clear_last(&last);
     assert_string_equal(describe(BL_ERR_TIMEOUT, &last, out, sizeof out),
                         "banklink: update-link: no complete answer before the deadline (1500 ms) [BL_ERR_TIMEOUT]");
     assert_string_equal(describe_d(BL_ERR_TLS_CERT, &last, "certificate expired", out, sizeof out),
@@ -679,6 +949,8 @@ int main(void)
         cmocka_unit_test(test_args_moneykit),
         cmocka_unit_test(test_args_help_version),
         cmocka_unit_test(test_args_errors),
+        cmocka_unit_test(test_args_link_commands),
+        cmocka_unit_test(test_args_link_command_errors),
         cmocka_unit_test(test_parse_u32),
         cmocka_unit_test(test_url_good),
         cmocka_unit_test(test_url_bad),
@@ -690,6 +962,10 @@ int main(void)
         cmocka_unit_test(test_json_moneykit_exchange),
         cmocka_unit_test(test_json_from_decoded_seeds),
         cmocka_unit_test(test_json_token),
+        cmocka_unit_test(test_json_heron_link_objects),
+        cmocka_unit_test(test_json_moneykit_link),
+        cmocka_unit_test(test_list_writer),
+        cmocka_unit_test(test_outcome_hints),
         cmocka_unit_test(test_describe),
         cmocka_unit_test(test_log_lines),
         cmocka_unit_test(test_log_long_line),
