@@ -88,11 +88,14 @@ bl_status_t bl_moneykit_decode_token(char *body, size_t len, bl_json_token_t *to
     if (st == BL_OK) st = bl_json_get_str(&doc, at[TOKEN_TYPE], &type);
     /* A non-positive lifetime is a token that is already stale, not an error. */
     if (st == BL_OK) st = bl_json_get_int(&doc, at[EXPIRES_IN], INT32_MIN, INT32_MAX, &expires, &expires_p);
-    if (st == BL_OK && (token.presence != BL_PRESENT || expires_p != BL_PRESENT || !bl_http_value_ok(token.ptr))) {
+    if (st == BL_OK && (token.presence != BL_PRESENT || expires_p != BL_PRESENT)) {
         st = BL_ERR_DECODE;
     }
     if (st == BL_OK && token.len > BL_MONEYKIT_TOKEN_MAX) {
         st = BL_ERR_RESPONSE_TOO_LARGE;
+    }
+    if (st == BL_OK && !bl_http_value_ok(token.ptr)) {
+        st = BL_ERR_DECODE; /* it could not go into a header */
     }
     if (st == BL_OK) {
         bl_moneykit_auth_clear(auth);
@@ -101,12 +104,18 @@ bl_status_t bl_moneykit_decode_token(char *body, size_t len, bl_json_token_t *to
         auth->expires_in_s = expires;
         auth->has_expiry = true;
     }
-    /* The credential does not stay in the work buffer: wipe its whole
-     * original span (escapes included), or the whole body when it could
-     * not be located. */
+    /* The credential does not stay in the work buffer: wipe the whole
+     * original span (escapes included) of every access_token member, a
+     * repeated one too, or the whole body when it could not be parsed. */
     if (at[ACCESS_TOKEN] >= 0) {
-        const bl_json_token_t *t = &doc.tokens[at[ACCESS_TOKEN]];
-        bl_secure_zero(body + t->start, (size_t)(t->end - t->start));
+        int j = 1;
+        for (int m = 0; m < doc.tokens[0].size && j + 1 < doc.count; m++) {
+            if (strcmp(doc.text + doc.tokens[j].start, "access_token") == 0) {
+                const bl_json_token_t *t = &doc.tokens[j + 1];
+                bl_secure_zero(body + t->start, (size_t)(t->end - t->start));
+            }
+            j = bl_json_skip(&doc, j + 1);
+        }
     } else {
         bl_secure_zero(body, len);
     }
