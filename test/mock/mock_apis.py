@@ -19,6 +19,7 @@ import http
 import json
 import re
 import secrets
+import time
 import urllib.parse
 
 HERON = "heron"
@@ -94,11 +95,11 @@ def vendor_error(vendor, status, message=None, code=None):
     return Reply(status, obj, MONEYKIT, pad=("error_message",))
 
 
-def _media_type(req):
+def media_type(req):
     return req.header("content-type", "").split(";")[0].strip().lower()
 
 
-def _json_body(req):
+def json_body(req):
     """The body as a JSON object, or None when it is not one."""
     try:
         obj = json.loads(req.body.decode("utf-8"))
@@ -150,16 +151,24 @@ def heron_link(item_id, variants):
     return link
 
 
-def heron_update_link(st, req, params):
+def heron_check_key(st, req):
+    """None when the x-api-key header is right, else the error."""
     key = req.header("x-api-key")
     if key is None:
         return vendor_error(HERON, 401, "Missing API key (x-api-key header)")
     if not hmac.compare_digest(key.encode("utf-8", "surrogateescape"),
                                st.opts.heron_api_key.encode("utf-8")):
         return vendor_error(HERON, 401, "Invalid API key")
-    if _media_type(req) != "application/json":
+    return None
+
+
+def heron_update_link(st, req, params):
+    err = heron_check_key(st, req)
+    if err:
+        return err
+    if media_type(req) != "application/json":
         return vendor_error(HERON, 400, "Content-Type must be application/json")
-    body = _json_body(req)
+    body = json_body(req)
     if body is None:
         return vendor_error(HERON, 400, "The request body is not a JSON object")
     end_user = body.get("end_user")
@@ -241,7 +250,7 @@ def _mk_client_credentials(req, form):
 
 
 def moneykit_auth_token(st, req, params):
-    if _media_type(req) != "application/x-www-form-urlencoded":
+    if media_type(req) != "application/x-www-form-urlencoded":
         return vendor_error(MONEYKIT, 400, "Content-Type must be application/x-www-form-urlencoded")
     try:
         pairs = urllib.parse.parse_qsl(req.body.decode("utf-8"), keep_blank_values=True,
@@ -261,20 +270,42 @@ def moneykit_auth_token(st, req, params):
             or not hmac.compare_digest(secret.encode(), st.opts.moneykit_client_secret.encode())):
         return vendor_error(MONEYKIT, 401, "Invalid client credentials")
     token = "mk_at_" + secrets.token_urlsafe(32)
+    lifetime = st.opts.moneykit_token_lifetime
     st.issued_tokens.append(token)
-    obj = {"access_token": token, "token_type": "bearer", "expires_in": 3600,
+    st.token_expiry[token] = time.monotonic() + lifetime
+    obj = {"access_token": token, "token_type": "bearer", "expires_in": lifetime,
            "scope": form.get("scope", "")}
     return Reply(201, obj, MONEYKIT, pad=("scope",))
 
 
-def _mk_check_auth(st, req):
-    """None when the bearer token and version header are valid, else the error."""
+EXPIRED_TOKEN = "api_error.auth.expired_access_token"
+
+
+def moneykit_check_auth(st, req):
+    """None when the bearer token and version header are valid, else the error.
+
+    An issued token past its lifetime (--moneykit-token-lifetime) answers
+    401 api_error.auth.expired_access_token, as does any valid token while
+    the behaviour expire_token[:N] has calls left (the token then stays
+    expired, so a client that repeats the call without renewing fails).
+    """
     auth = req.header("authorization")
     if auth is None or auth[:7].lower() != "bearer ":
         return vendor_error(MONEYKIT, 401, "Missing bearer token")
     token = auth[7:].strip()
     if token != st.opts.moneykit_static_token and token not in st.issued_tokens:
         return vendor_error(MONEYKIT, 401, "Invalid or expired access token")
+    expiry = st.token_expiry.get(token)
+    if expiry is not None and time.monotonic() >= expiry:
+        return vendor_error(MONEYKIT, 401, "The access token has expired", code=EXPIRED_TOKEN)
+    force = next((b for b in getattr(req, "behaviours", ())
+                  if b.name == "expire_token" and b.remaining > 0), None)
+    if force is not None:
+        force.remaining -= 1
+        if token in st.token_expiry:
+            st.token_expiry[token] = time.monotonic()
+        return vendor_error(MONEYKIT, 401, "The access token has expired (mock: expire_token)",
+                            code=EXPIRED_TOKEN)
     version = req.header("moneykit-version")
     if version is None:
         return vendor_error(MONEYKIT, 400, "The moneykit-version header is required")
@@ -283,13 +314,21 @@ def _mk_check_auth(st, req):
     return None
 
 
+def moneykit_add_link(st, link_id, link):
+    """Store a link; lists walk links in the order they were added."""
+    st.links[link_id] = link
+    if link_id not in st.link_seq:
+        st.link_seq[link_id] = st.next_link_seq
+        st.next_link_seq += 1
+
+
 def moneykit_exchange_token(st, req, params):
-    err = _mk_check_auth(st, req)
+    err = moneykit_check_auth(st, req)
     if err:
         return err
-    if _media_type(req) != "application/json":
+    if media_type(req) != "application/json":
         return vendor_error(MONEYKIT, 400, "Content-Type must be application/json")
-    body = _json_body(req)
+    body = json_body(req)
     if body is None:
         return vendor_error(MONEYKIT, 400, "The request body is not a JSON object")
     token = body.get("exchangeable_token")
@@ -302,13 +341,13 @@ def moneykit_exchange_token(st, req, params):
     link_id = _link_id_for(token)
     link = moneykit_link(link_id, req.variants)
     st.exchanged_tokens[token] = link_id
-    st.links[link_id] = link
+    moneykit_add_link(st, link_id, link)
     obj = {"link_id": link_id, "link": link, "request_id": secrets.token_hex(8)}
     return Reply(201, obj, MONEYKIT, pad=("link", "institution_name"))
 
 
 def moneykit_get_link(st, req, params):
-    err = _mk_check_auth(st, req)
+    err = moneykit_check_auth(st, req)
     if err:
         return err
     link = st.links.get(params["id"])
@@ -319,9 +358,10 @@ def moneykit_get_link(st, req, params):
 
 
 def moneykit_delete_link(st, req, params):
-    err = _mk_check_auth(st, req)
+    err = moneykit_check_auth(st, req)
     if err:
         return err
+    st.link_seq.pop(params["id"], None)
     if st.links.pop(params["id"], None) is None:
         return vendor_error(MONEYKIT, 404, "No link %r" % params["id"],
                             code="api_error.link.not_found")

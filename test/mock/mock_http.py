@@ -190,16 +190,24 @@ def send(sock, data, bytewise):
         sock.sendall(data[i:i + 1])
 
 
+CHUNK_MAX = 1531   # odd, so chunk boundaries fall anywhere in a long list
+
+
 def chunk_body(body):
     """@body as chunked transfer coding: several chunks, one with an
-    extension, upper- and lower-case hex sizes, and a trailer header."""
+    extension, upper- and lower-case hex sizes, and a trailer header. A
+    long body (a list) goes in chunks of at most CHUNK_MAX bytes, so that
+    chunk headers keep arriving while a client streams it."""
     pieces, n = [], len(body)
-    cuts = sorted({0, n // 5, n // 2, (4 * n) // 5, n})
+    cuts = {0, n // 5, n // 2, (4 * n) // 5, n}
+    if n > 4 * CHUNK_MAX:
+        cuts.update(range(0, n, CHUNK_MAX))
+    cuts = sorted(cuts)
     for a, b in zip(cuts, cuts[1:]):
         if b > a:
             pieces.append(body[a:b])
-    out = b""
+    out = []
     for i, p in enumerate(pieces):
         size = ("%x;ext=1" % len(p)) if i == 0 else ("%X" % len(p) if i % 2 else "%x" % len(p))
-        out += size.encode() + b"\r\n" + p + b"\r\n"
-    return out + b"0\r\nX-Mock-Trailer: done\r\n\r\n"
+        out.append(size.encode() + b"\r\n" + p + b"\r\n")
+    return b"".join(out) + b"0\r\nX-Mock-Trailer: done\r\n\r\n"

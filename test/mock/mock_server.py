@@ -10,11 +10,14 @@ to test a client's HTTP reader, retries and deadlines:
 
 Control endpoints (not part of either API):
     POST /__mock/config  {"behaviours": ["chunked", "status:503:2"]}  replace the set
-    POST /__mock/reset   clear behaviours, recorded requests and counters
+    POST /__mock/reset   clear behaviours, recorded requests, counters and
+                         links (the --heron-links/--moneykit-links come back)
+    POST /__mock/seed    {"heron_links": N, "moneykit_links": N, ...} add links
     GET  /__mock/stats   what the server saw (see State.stats): connections,
                          requests (method, path, headers, body, connection,
                          response), bad_requests, exchanged_tokens,
-                         issued_tokens, tls_resumed, tls_errors
+                         issued_tokens, tls_resumed, tls_errors, idle_closed,
+                         heron_links, heron_end_users, moneykit_links
 Run with --help for the options and --list-behaviours for the behaviours.
 """
 
@@ -31,6 +34,7 @@ import time
 
 import mock_apis as apis
 import mock_http as mh
+import mock_links   # adds the link life-cycle routes to apis.ROUTES
 
 # name: (min args, max args, help). Arguments are integers except retry_after's.
 BEHAVIOURS = {
@@ -49,8 +53,11 @@ BEHAVIOURS = {
     "malformed_json": (0, 0, "body is truncated JSON"),
     "malformed_status": (0, 0, "garbage status line"),
     "conflicting_length": (0, 0, "two different Content-Length headers"),
-    "keepalive_close_idle": (1, 1, "keepalive_close_idle:MS close a keep-alive connection idle for MS"),
+    "keepalive_close_idle": (1, 1, "keepalive_close_idle:MS close a keep-alive connection idle for MS "
+                                   "(0: right after each answer, still advertising keep-alive)"),
     "no_keepalive": (0, 0, "always Connection: close"),
+    "expire_token": (0, 1, "expire_token[:N] the next N (default 1) MoneyKit calls with a valid token answer 401 "
+                           "api_error.auth.expired_access_token; that token stays expired"),
     "nulls": (0, 0, "fixture: optional fields null or absent, unknown enum values"),
     "datetimes": (0, 0, "fixture: offsets, fractions, zone-less and pre-1970 datetimes"),
     "escapes": (0, 0, "fixture: a string field with every JSON escape"),
@@ -79,7 +86,7 @@ class Behaviour:
         self.spec, self.name, self.args = spec, name, args
         if name == "status":
             self.remaining = args[1] if len(args) > 1 else 1
-        elif name == "close_before_response":
+        elif name in ("close_before_response", "expire_token"):
             self.remaining = args[0] if args else 1
         else:
             self.remaining = 0
@@ -103,6 +110,7 @@ class State:
         self.opts = opts
         self.lock = threading.Lock()
         self.issued_tokens = []     # kept across resets: a token stays valid
+        self.token_expiry = {}      # issued token -> time.monotonic() it expires
         self.conn_seq = 0
         self.reset()
         self.behaviours = behaviours
@@ -113,10 +121,19 @@ class State:
         self.bad_requests = []      # refused before routing: not valid HTTP
         self.conn_control = {}      # connection index -> only control requests so far
         self.exchanged_tokens = {}
-        self.links = {}
+        self.links = {}             # MoneyKit link_id -> link
+        self.link_seq = {}          # MoneyKit link_id -> order of creation (cursor)
+        self.next_link_seq = 0
+        self.heron_end_users = {}   # end_user_id -> {end_user_id, heron_id, name}
+        self.heron_links = {}       # (integration heron_id, item_id) -> record
+        self.heron_seq = 0
         self.tls_resumed = []
         self.tls_errors = []
+        self.idle_closed = []       # connections the server closed for being idle
         self.api_count = 0
+        # Lists the server starts with come back after a reset.
+        mock_links.heron_seed(self, getattr(self.opts, "heron_links", 0) or 0)
+        mock_links.moneykit_seed(self, getattr(self.opts, "moneykit_links", 0) or 0)
 
     def new_connection(self):
         with self.lock:
@@ -134,7 +151,13 @@ class State:
             "issued_tokens": self.issued_tokens,
             "tls_resumed": self.tls_resumed,
             "tls_errors": self.tls_errors,
+            "idle_closed": self.idle_closed,
             "behaviours": [b.spec for b in self.behaviours],
+            "heron_links": [
+                {k: r[k] for k in ("integration", "item_id", "end_user_id", "status", "deleted")}
+                for r in sorted(self.heron_links.values(), key=lambda r: r["seq"])],
+            "heron_end_users": list(self.heron_end_users.values()),
+            "moneykit_links": sorted(self.links, key=lambda k: self.link_seq.get(k, -1)),
         }
 
 
@@ -266,6 +289,7 @@ def handle_api(sock, state, req, idx):
         state.api_count += 1
         state.conn_control[idx] = False
         req.variants = frozenset(b.name for b in behaviours if b.name in VARIANTS)
+        req.behaviours = behaviours   # for behaviours a handler applies (expire_token)
         record = {"method": req.method, "path": req.path, "query": req.query,
                   "target": req.target, "http_version": req.version,
                   "headers": req.header_dict(), "header_list": [list(h) for h in req.headers],
@@ -291,6 +315,20 @@ def handle_api(sock, state, req, idx):
     return write_response(sock, state, req, reply, body, behaviours, not req.wants_close())
 
 
+def seed(state, spec):
+    """POST /__mock/seed {"heron_links": N, "end_user_id": ..., "integration": ...,
+    "item_prefix": ..., "moneykit_links": N, "link_prefix": ...}: add N links
+    (called with the lock held)."""
+    n_heron = int(spec.get("heron_links", 0))
+    n_mk = int(spec.get("moneykit_links", 0))
+    if n_heron < 0 or n_mk < 0 or n_heron + n_mk > 100000:
+        raise ValueError("seed counts must be 0 to 100000")
+    mock_links.heron_seed(state, n_heron, spec.get("end_user_id", mock_links.BULK_END_USER),
+                     spec.get("integration", mock_links.BULK_INTEGRATION), spec.get("item_prefix", "bulk-item-"))
+    mock_links.moneykit_seed(state, n_mk, spec.get("link_prefix", "mk_bulk"))
+    return {"heron_links": n_heron, "moneykit_links": n_mk}
+
+
 def control_reply(status, obj):
     return apis.Reply(status, obj, None)
 
@@ -311,6 +349,11 @@ def handle_control(sock, state, req):
             reply = control_reply(200, {"reset": True})
         elif name == "stats" and req.method == "GET":
             reply = control_reply(200, state.stats())
+        elif name == "seed" and req.method == "POST":
+            try:
+                reply = control_reply(200, seed(state, json.loads(req.body.decode("utf-8") or "{}")))
+            except (ValueError, AttributeError, TypeError, KeyError) as e:
+                reply = control_reply(400, {"error": str(e)})
         elif name == "health" and req.method == "GET":
             reply = control_reply(200, {"ok": True})
         else:
@@ -341,6 +384,10 @@ def serve_connection(state, raw, idx, tls_ctx):
             idle = find(state.behaviours, "keepalive_close_idle")
             idle_s = idle.args[0] / 1000.0 if idle is not None else DEFAULT_IDLE_S
             if not conn.wait_for_request(DEFAULT_IDLE_S if first else idle_s):
+                if not first and not isinstance(conn.last_error, EOFError):
+                    with state.lock:
+                        state.idle_closed.append(idx)
+                    log(state, "#%d closed: idle for %g s" % (idx, idle_s))
                 if tls_ctx is not None and first:
                     # The handshake went through on our side, but the client
                     # left (or sent an alert) before any request: typically it
@@ -423,6 +470,18 @@ def parse_args(argv):
     p.add_argument("--moneykit-client-secret", default="test-client-secret")
     p.add_argument("--moneykit-static-token", default="test-static-token",
                    help="a bearer token accepted besides the ones /auth/token issued")
+    p.add_argument("--moneykit-token-lifetime", type=int, default=3600, metavar="S",
+                   help="expires_in of issued tokens; a token older than that answers 401 "
+                        "api_error.auth.expired_access_token")
+    p.add_argument("--moneykit-max-page-size", type=int, default=1000, metavar="N",
+                   help="largest size= GET /links accepts (default page: 50)")
+    p.add_argument("--moneykit-links", type=int, default=0, metavar="N",
+                   help="start with N MoneyKit links (mk_bulk00000, ...)")
+    p.add_argument("--heron-links", type=int, default=0, metavar="N",
+                   help="start with N Heron links of end user %s in integration %s"
+                        % (mock_links.BULK_END_USER, mock_links.BULK_INTEGRATION))
+    p.add_argument("--heron-integration", action="append", default=[], metavar="ID[:TYPE]",
+                   help="an integration besides %s" % ", ".join(mock_links.HERON_INTEGRATIONS))
     p.add_argument("--tls-cert", help="serve TLS with this certificate chain (PEM)")
     p.add_argument("--tls-key", help="private key of --tls-cert (PEM)")
     p.add_argument("--behaviour", action="append", default=[], metavar="NAME[:ARG]")

@@ -279,6 +279,181 @@ class Behaviours(MockTest):
         self.assertRaises(RuntimeError, self.mock.config, "no_such_thing")
 
 
+def api_request(method, target, body=None, key="test-heron-key", bearer=None, close=True):
+    """A raw request; JSON @body (dict) or bytes."""
+    if isinstance(body, dict):
+        body = json.dumps(body).encode()
+    head = ("%s %s HTTP/1.1\r\nHost: x\r\n" % (method, target)).encode()
+    if close:
+        head += b"Connection: close\r\n"
+    if key is not None:
+        head += b"x-api-key: " + key.encode() + b"\r\n"
+    if bearer is not None:
+        head += b"Authorization: Bearer " + bearer.encode() + b"\r\nmoneykit-version: 2023-02-18\r\n"
+    if body is not None:
+        head += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
+    return head + b"\r\n" + (body or b"")
+
+
+class LinkLifecycle(MockTest):
+    """State kept across calls: create -> list -> refresh -> delete -> list."""
+
+    def json_call(self, *args, **kw):
+        status, headers, body = self.call(api_request(*args, **kw))
+        return status, (json.loads(body) if body else None), headers
+
+    def test_heron_create_list_refresh_delete(self):
+        new = {"item_id": "it-1", "end_user_id": "eu 1+x/\u00e9", "access_token": "tok",
+               "end_user_name": "Acme"}
+        status, body, _ = self.json_call("POST", "/api/integrations/int_mock_assets/links", new)
+        self.assertEqual(status, 201)
+        link = body["link"]
+        self.assertEqual((link["item_id"], link["status"]), ("it-1", "pending"))
+        self.assertTrue(link["data_source_heron_id"].startswith("ds_"))
+        self.assertNotIn("access_token", link)
+        # Duplicate while active.
+        status, body, _ = self.json_call("POST", "/api/integrations/int_mock_assets/links", new)
+        self.assertEqual((status, body["code"]), (409, 409))
+        # Both lists, the end user by its id (percent-decoded, '+' kept) or heron_id.
+        eu = "eu%201%2Bx%2F%C3%A9"
+        status, body, _ = self.json_call("GET", "/api/end_users/%s/integration_links" % eu)
+        self.assertEqual(status, 200)
+        self.assertEqual([l["item_id"] for l in body["links"]], ["it-1"])
+        heron_id = self.mock.stats()["heron_end_users"][0]["heron_id"]
+        status, body, _ = self.json_call(
+            "GET", "/api/integrations/int_mock_assets/links?end_user_id_or_heron_id=" + heron_id)
+        self.assertEqual([l["item_id"] for l in body["links"]], ["it-1"])
+        status, body, _ = self.json_call(
+            "GET", "/api/integrations/int_mock_plaid/links?end_user_id_or_heron_id=" + eu)
+        self.assertEqual(body["links"], [])
+        status, body, _ = self.json_call(
+            "POST", "/api/integrations/int_mock_assets/links/it-1/refresh")
+        self.assertEqual((status, body["link"]["status"]), (200, "syncing"))
+        status, body, _ = self.json_call(
+            "DELETE", "/api/integrations/int_mock_assets/links?end_user_id_or_heron_id=" + eu)
+        self.assertEqual((status, body), (204, None))
+        status, body, _ = self.json_call("GET", "/api/end_users/%s/integration_links" % eu)
+        self.assertEqual((status, body["links"]), (200, []))
+        status, body, _ = self.json_call(
+            "POST", "/api/integrations/int_mock_assets/links/it-1/refresh")
+        self.assertEqual(status, 404)
+        # A deleted link can be created again.
+        status, _, _ = self.json_call("POST", "/api/integrations/int_mock_assets/links", new)
+        self.assertEqual(status, 201)
+
+    def test_heron_errors(self):
+        cases = [
+            (("GET", "/api/end_users/nobody/integration_links"), 404),
+            (("GET", "/api/integrations/int_none/links?end_user_id_or_heron_id=x"), 404),
+            (("GET", "/api/integrations/int_mock_assets/links"), 400),
+            (("DELETE", "/api/integrations/int_mock_assets/links?end_user_id_or_heron_id=nobody"), 404),
+            (("POST", "/api/integrations/int_mock_assets/links/nothing/refresh"), 404),
+            (("POST", "/api/integrations/int_mock_assets/links", {"item_id": "i", "end_user_id": "e"}),
+             400),
+            (("POST", "/api/integrations/int_mock_assets/links",
+              {"item_id": "i", "end_user_id": "e", "access_token": "t", "status": "active"}), 400),
+            (("POST", "/api/integrations/int_none/links",
+              {"item_id": "i", "end_user_id": "e", "access_token": "t"}), 404),
+            (("GET", "/api/end_users/x/integration_links", None, "wrong-key"), 401),
+        ]
+        for args, code in cases:
+            status, body, _ = self.json_call(*args)
+            self.assertEqual(status, code, args)
+            self.assertEqual(body["code"], code)
+            self.assertIn("description", body)
+        self.assertEqual(self.mock.stats()["heron_links"], [])
+
+    def test_seeded_list_chunked_in_small_chunks(self):
+        self.mock.control("POST", "seed", {"heron_links": 300})
+        self.mock.config("chunked")
+        raw, _ = raw_exchange(self.mock, api_request(
+            "GET", "/api/end_users/end-user-bulk/integration_links"))
+        _, headers, body = split_response(raw)
+        self.assertEqual(headers["transfer-encoding"], ["chunked"])
+        data, _ = dechunk(body)
+        links = json.loads(data)["links"]
+        self.assertEqual(len(links), 300)
+        self.assertEqual(links[7]["item_id"], "bulk-item-00007")
+        self.assertGreater(body.count(b"\r\n"), 2 * len(data) // 1531)
+        # Reset forgets seeded links unless the server started with them.
+        self.mock.reset()
+        status, _, _ = self.json_call("GET", "/api/end_users/end-user-bulk/integration_links")
+        self.assertEqual(status, 404)
+
+    def test_moneykit_pages(self):
+        self.mock.control("POST", "seed", {"moneykit_links": 7})
+        seen, cursor, pages = [], "", 0
+        while True:
+            target = "/links?size=3" + ("&cursor=" + cursor if cursor else "")
+            status, body, _ = self.json_call("GET", target, key=None, bearer="test-static-token")
+            self.assertEqual(status, 200, body)
+            seen += [l["link_id"] for l in body["links"]]
+            pages += 1
+            cursor = body["next_cursor"]
+            if not cursor:
+                break
+        self.assertEqual(pages, 3)
+        self.assertEqual(seen, ["mk_bulk%05d" % i for i in range(7)])
+        self.assertEqual(seen, self.mock.stats()["moneykit_links"])
+        # Default page 50; bad size and cursor refused in MoneyKit's format.
+        status, body, _ = self.json_call("GET", "/links", key=None, bearer="test-static-token")
+        self.assertEqual((len(body["links"]), body["next_cursor"]), (7, ""))
+        for target, code in (("/links?size=0", 422), ("/links?size=x", 422),
+                             ("/links?size=1001", 422), ("/links?cursor=zzz", 400)):
+            status, body, _ = self.json_call("GET", target, key=None, bearer="test-static-token")
+            self.assertEqual(status, code, target)
+            self.assertIn("error_code", body)
+        # Deleted links leave the list; unknown ones are 404.
+        status, body, _ = self.json_call("DELETE", "/links/mk_bulk00003", key=None,
+                                         bearer="test-static-token")
+        self.assertEqual(status, 200)
+        status, body, _ = self.json_call("GET", "/links/mk_bulk00003", key=None,
+                                         bearer="test-static-token")
+        self.assertEqual((status, body["error_code"]), (404, "api_error.link.not_found"))
+        status, body, _ = self.json_call("GET", "/links", key=None, bearer="test-static-token")
+        self.assertNotIn("mk_bulk00003", [l["link_id"] for l in body["links"]])
+
+    def test_expire_token_once_and_lifetime(self):
+        status, _, body = self.call(token_request(
+            "grant_type=client_credentials&client_id=test-client-id&client_secret=test-client-secret"))
+        tok = json.loads(body)["access_token"]
+        self.mock.config("expire_token")
+        status, body, _ = self.json_call("GET", "/links", key=None, bearer=tok)
+        self.assertEqual((status, body["error_code"]), (401, "api_error.auth.expired_access_token"))
+        # That token stays expired; the behaviour is used up.
+        status, body, _ = self.json_call("GET", "/links", key=None, bearer=tok)
+        self.assertEqual((status, body["error_code"]), (401, "api_error.auth.expired_access_token"))
+        status, body, _ = self.json_call("GET", "/links", key=None, bearer="test-static-token")
+        self.assertEqual(status, 200)
+
+    def test_idle_close_recorded(self):
+        self.mock.config("keepalive_close_idle:0")
+        raw, _ = raw_exchange(self.mock, api_request("GET", "/api/end_users/x/integration_links",
+                                                     close=False))
+        self.assertTrue(raw.startswith(b"HTTP/1.1 404"), raw[:40])
+        self.assertIn(b"Connection: keep-alive", raw)
+        stats = self.mock.stats()
+        self.assertEqual(stats["idle_closed"], [stats["requests"][0]["connection"]])
+
+
+class TokenLifetime(unittest.TestCase):
+    def test_short_lifetime_expires(self):
+        mock = MockServer(extra_args=["--moneykit-token-lifetime", "1", "--moneykit-links", "2"]).start()
+        self.addCleanup(mock.stop)
+        raw, _ = raw_exchange(mock, token_request(
+            "grant_type=client_credentials&client_id=test-client-id&client_secret=test-client-secret"))
+        tok = json.loads(split_response(raw)[2])
+        self.assertEqual(tok["expires_in"], 1)
+        req = api_request("GET", "/links", key=None, bearer=tok["access_token"])
+        self.assertTrue(raw_exchange(mock, req)[0].startswith(b"HTTP/1.1 200"))
+        time.sleep(1.1)
+        _, _, body = split_response(raw_exchange(mock, req)[0])
+        self.assertEqual(json.loads(body)["error_code"], "api_error.auth.expired_access_token")
+        # Links the server started with survive a reset.
+        mock.reset()
+        self.assertEqual(mock.stats()["moneykit_links"], ["mk_bulk00000", "mk_bulk00001"])
+
+
 class StartOptions(unittest.TestCase):
     def test_ipv6_prefix_and_start_time(self):
         t0 = time.monotonic()
