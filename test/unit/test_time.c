@@ -786,7 +786,7 @@ static void build_doc(bl_json_doc_t *doc, bl_json_token_t *tok)
     static const struct {
         const char *key;
         const char *value;
-        int type;
+        bl_json_type_t type;
         bool quoted;
     } kv[] = {
         {"\"a\"", "\"2020-01-01T00:00:00.25Z\"", BL_JSON_STRING, true},
