@@ -44,6 +44,17 @@ static int bl_cli_moneykit_auth(bl_moneykit_auth_t *auth, bool need_credentials)
     return 0;
 }
 
+/*
+ * The step to name in a failure line: a call that failed while no token is
+ * held failed at fetching one (POST /auth/token), unless its input was
+ * refused before anything was sent. NULL: the command itself.
+ */
+static const char *bl_cli_failed_step(const bl_moneykit_auth_t *auth, bl_status_t st)
+{
+    bool credentials = auth->client_id != NULL && auth->client_secret != NULL;
+    return (!auth->valid && credentials && bl_cli_exit_code(st) != 2) ? "auth/token" : NULL;
+}
+
 /* What the list callback needs: where to print, and room for one link. */
 typedef struct bl_cli_mk_list {
     bl_cli_list_t list;
@@ -107,7 +118,7 @@ static int bl_cli_moneykit_list(bl_cli_run_t *run, bl_moneykit_auth_t *auth)
                            "page %u failed after %lu links were printed; the list is incomplete", pages,
                            (unsigned long)l->list.count);
         }
-        bl_cli_report(run, NULL, st, note);
+        bl_cli_report(run, bl_cli_failed_step(auth, st), st, note);
         rc = bl_cli_exit_code(st);
     } else if (!bl_cli_list_finish(&l->list)) {
         (void)fprintf(stderr, "banklink: list-links: cannot write to stdout\n");
@@ -154,7 +165,7 @@ static int bl_cli_moneykit_call(bl_cli_run_t *run, bl_moneykit_auth_t *auth, cha
     }
     bl_cli_log_end(&run->log);
     if (st != BL_OK) {
-        bl_cli_report(run, NULL, st, NULL);
+        bl_cli_report(run, bl_cli_failed_step(auth, st), st, NULL);
         return bl_cli_exit_code(st);
     }
     return bl_cli_emit(fitted, &b);
@@ -168,9 +179,7 @@ int bl_cli_moneykit_main(bl_cli_run_t *run)
     if (rc != 0) {
         return rc;
     }
-    if (!auth.valid) {
-        /* Fetched here rather than inside the first call, so a failure
-         * names the token step. */
+    if (o->command == BL_CLI_MONEYKIT_TOKEN) {
         if (o->verbose) {
             static const char note[] = "fetching a MoneyKit access token with the client credentials";
             bl_cli_log(&run->log, BL_LOG_INFO, note, sizeof note - 1u);
@@ -183,6 +192,9 @@ int bl_cli_moneykit_main(bl_cli_run_t *run)
             return bl_cli_exit_code(st);
         }
     }
+    /* Other commands leave the token to the library: it checks the
+     * caller's values first (refused input sends nothing, not even a token
+     * request), then fetches or renews the token as needed. */
     char out[BL_CLI_OUT_SIZE];
     rc = bl_cli_moneykit_call(run, &auth, out, sizeof out);
     bl_moneykit_auth_clear(&auth);

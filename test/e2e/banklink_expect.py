@@ -23,15 +23,20 @@ PRODUCT = {"refreshed_at": DT, "last_attempted_at": DT, "error_code": STR,
 PRODUCTS = {name: PRODUCT for name in
             ("accounts", "account_numbers", "identity", "transactions", "investments")}
 
-HERON_UPDATE_LINK = {"integration_link": {
+HERON_LINK = {
     "item_id": STR, "status": STR, "status_message": STR, "type": STR,
-    "created": DT, "last_successful_sync": DT, "last_updated": DT}}
+    "created": DT, "last_successful_sync": DT, "last_updated": DT, "data_source_heron_id": STR}
+HERON_UPDATE_LINK = {"integration_link": HERON_LINK}
+HERON_CREATE_LINK = {"link": HERON_LINK}      # create-link and refresh-link
+HERON_LIST = {"links": [HERON_LINK]}          # both list calls
 
 MONEYKIT_LINK = {
     "link_id": STR, "institution_id": STR, "institution_name": STR, "provider": STR,
     "state": STR, "error_code": STR, "last_synced_at": DT, "tags": [STR],
     "products": PRODUCTS}
 MONEYKIT_EXCHANGE = {"link_id": STR, "link": MONEYKIT_LINK}
+MONEYKIT_LIST = {"links": [MONEYKIT_LINK]}    # every page in one document
+EMPTY = {}                                    # delete commands print {}
 MONEYKIT_TOKEN = {"access_token": STR, "token_type": STR, "expires_in": INT}
 
 RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")

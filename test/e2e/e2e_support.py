@@ -6,6 +6,8 @@ when the test fails. The tool runs as a child process with a clean
 environment that holds only the secrets the test gives it.
 
 Run a file directly:  python3 test_calls.py --banklink build/banklink [-v] [Test.name]
+(list tests also take --banklink-2k build/banklink_2k, the tool built with a
+2 KiB work buffer; without it those tests are skipped).
 """
 
 import json
@@ -21,6 +23,7 @@ from mock_control import MockServer  # noqa: E402,F401  (re-exported for the tes
 import banklink_expect as expect  # noqa: E402,F401
 
 BANKLINK = os.environ.get("BANKLINK")
+BANKLINK_2K = os.environ.get("BANKLINK_2K")
 
 HERON_KEY = "test-heron-key"
 CLIENT_ID = "test-client-id"
@@ -65,9 +68,9 @@ class E2ETest(unittest.TestCase):
         self.addCleanup(self.mock.stop)
 
     # ------------------------------------------------------------ running
-    def run_tool(self, *args, env=None, base_url=None, timeout=60):
-        """Run banklink with --base-url pointing at this test's mock."""
-        cmd = [BANKLINK, "--base-url", base_url or self.mock.base_url] + list(args)
+    def run_tool(self, *args, env=None, base_url=None, timeout=60, tool=None):
+        """Run banklink (or @tool) with --base-url pointing at this test's mock."""
+        cmd = [tool or BANKLINK, "--base-url", base_url or self.mock.base_url] + list(args)
         full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"}
         full_env.update(env or {})
         t0 = time.monotonic()
@@ -90,6 +93,26 @@ class E2ETest(unittest.TestCase):
         elif bearer is not None:
             env["MONEYKIT_ACCESS_TOKEN"] = bearer
         return self.run_tool(*opts, "moneykit", "exchange-token", token, env=env, **kw)
+
+    def run_heron(self, *args, key=HERON_KEY, **kw):
+        """`banklink heron ARGS` with HERON_API_KEY set (unless @key is None)."""
+        env = {"HERON_API_KEY": key} if key is not None else {}
+        return self.run_tool("heron", *args, env=env, **kw)
+
+    def run_moneykit(self, *args, credentials=True, bearer=None, **kw):
+        """`banklink moneykit ARGS` with client credentials, or a bearer token."""
+        env = {}
+        if credentials:
+            env.update(MONEYKIT_CLIENT_ID=CLIENT_ID, MONEYKIT_CLIENT_SECRET=CLIENT_SECRET)
+        if bearer is not None:
+            env["MONEYKIT_ACCESS_TOKEN"] = bearer
+        return self.run_tool("moneykit", *args, env=env, **kw)
+
+    def tool_2k(self):
+        """The tool built with a 2 KiB work buffer (skips the test without it)."""
+        if not BANKLINK_2K or not os.access(BANKLINK_2K, os.X_OK):
+            self.skipTest("no 2 KiB build: pass --banklink-2k PATH")
+        return BANKLINK_2K
 
     def token(self, opts=(), client_id=CLIENT_ID, secret=CLIENT_SECRET, **kw):
         env = {"MONEYKIT_CLIENT_ID": client_id, "MONEYKIT_CLIENT_SECRET": secret}
@@ -141,12 +164,18 @@ class E2ETest(unittest.TestCase):
 
 
 def main():
-    """unittest.main() that first takes --banklink PATH off the command line."""
-    global BANKLINK
+    """unittest.main() that first takes --banklink PATH (and --banklink-2k
+    PATH) off the command line."""
+    global BANKLINK, BANKLINK_2K
     argv = list(sys.argv)
     if "--banklink" in argv:
         i = argv.index("--banklink")
         BANKLINK = os.path.abspath(argv[i + 1])
         del argv[i:i + 2]
+    if "--banklink-2k" in argv:
+        i = argv.index("--banklink-2k")
+        BANKLINK_2K = os.path.abspath(argv[i + 1])
+        del argv[i:i + 2]
     os.environ["BANKLINK"] = BANKLINK or ""
+    os.environ["BANKLINK_2K"] = BANKLINK_2K or ""
     unittest.main(argv=argv, module="__main__")

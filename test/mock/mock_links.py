@@ -164,8 +164,10 @@ def _heron_query_user(st, req, hid):
 
 
 def _heron_list(links):
+    # oversize: grows the first link, to show that one element must fit.
     return Reply(200, {"links": [heron_wire_link(r) for r in links],
-                       "request_id": secrets.token_hex(8)}, HERON)
+                       "request_id": secrets.token_hex(8)}, HERON,
+                 pad=("links", 0, "status_message") if links else None)
 
 
 def heron_list_end_user_links(st, req, params):
@@ -305,6 +307,8 @@ def moneykit_list_links(st, req, params):
     page = ordered[:size]
     more = len(ordered) > size
     next_cursor = _encode_cursor(page[-1][0]) if more else ("" if "nulls" not in req.variants else None)
+    if query.get("cursor") and any(b.name == "repeat_cursor" for b in getattr(req, "behaviours", ())):
+        next_cursor = query["cursor"]
     obj = {"links": [st.links[lid] for _, lid in page], "next_cursor": next_cursor}
     return Reply(200, obj, MONEYKIT)
 

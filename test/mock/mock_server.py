@@ -43,7 +43,8 @@ BEHAVIOURS = {
     "delay": (1, 1, "delay:MS wait MS before answering"),
     "interim": (0, 0, "send 100 Continue and 103 Early Hints before the answer"),
     "error": (1, 1, "error:STATUS answer the vendor's error body with STATUS"),
-    "status": (1, 2, "status:CODE[:N] the first N (default 1) API requests answer CODE"),
+    "status": (1, 3, "status:CODE[:N[:SKIP]] after SKIP (default 0) requests answered normally, the next N "
+                     "(default 1) API requests answer CODE"),
     "retry_after": (1, 1, "retry_after:VALUE Retry-After for status: (seconds, an HTTP date, or 'date' = now+1s)"),
     "ratelimit": (0, 0, "add x-ratelimit-limit/-remaining/-reset headers"),
     "close_mid_body": (0, 0, "send headers with Content-Length and half the body, then close"),
@@ -58,6 +59,7 @@ BEHAVIOURS = {
     "no_keepalive": (0, 0, "always Connection: close"),
     "expire_token": (0, 1, "expire_token[:N] the next N (default 1) MoneyKit calls with a valid token answer 401 "
                            "api_error.auth.expired_access_token; that token stays expired"),
+    "repeat_cursor": (0, 0, "GET /links hands back the cursor it was asked for (a server bug: an endless walk)"),
     "nulls": (0, 0, "fixture: optional fields null or absent, unknown enum values"),
     "datetimes": (0, 0, "fixture: offsets, fractions, zone-less and pre-1970 datetimes"),
     "escapes": (0, 0, "fixture: a string field with every JSON escape"),
@@ -84,8 +86,10 @@ class Behaviour:
         if not lo <= len(args) <= hi:
             raise ValueError("behaviour %r takes %d to %d arguments" % (spec, lo, hi))
         self.spec, self.name, self.args = spec, name, args
+        self.skip = 0
         if name == "status":
             self.remaining = args[1] if len(args) > 1 else 1
+            self.skip = args[2] if len(args) > 2 else 0
         elif name in ("close_before_response", "expire_token"):
             self.remaining = args[0] if args else 1
         else:
@@ -217,6 +221,9 @@ def decide(state, req, behaviours, prefix):
     params = found if route else {}
     vendor = route.vendor if route else vendor
     forced = next((b for b in behaviours if b.name == "status" and b.remaining > 0), None)
+    if forced is not None and forced.skip > 0:
+        forced.skip -= 1
+        forced = None
     if forced is not None:
         forced.remaining -= 1
         code = forced.args[0]
@@ -303,8 +310,10 @@ def handle_api(sock, state, req, idx):
         if drop is not None:
             drop.remaining -= 1
         body = serialize(reply, behaviours, req.variants)
+        framing = ("close" if find(behaviours, "no_length") is not None
+                   else "chunked" if find(behaviours, "chunked") is not None else "length")
         record["response"] = {"status": reply.status, "body": body.decode("utf-8", "replace"),
-                              "dropped": drop is not None}
+                              "dropped": drop is not None, "framing": framing}
     log(state, "#%d %s %s -> %s%s" % (idx, req.method, req.target, reply.status,
                                       " (dropped)" if drop else ""))
     if drop is not None:
