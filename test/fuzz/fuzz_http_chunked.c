@@ -119,8 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_pieces_t whole = {0u, 1u};
     fuzz_http_result_t a;
     fuzz_http_result_t b;
-    fuzz_http_read(msg, n, FUZZ_CHUNKED_CAP, bytewise, false, &a);
-    fuzz_http_read(msg, n, FUZZ_CHUNKED_CAP, whole, false, &b);
+    fuzz_http_read(msg, n, FUZZ_CHUNKED_CAP, bytewise, false, FUZZ_STREAM_OFF, &a);
+    fuzz_http_read(msg, n, FUZZ_CHUNKED_CAP, whole, false, FUZZ_STREAM_OFF, &b);
     fuzz_http_same(&a, &b);
 
     uint8_t *ref = (uint8_t *)malloc(size == 0u ? 1u : size);

@@ -9,13 +9,20 @@
 #include "bl_http.h"
 #include "fuzz_common.h"
 
+/** What the "caller" does with a body in stream mode. */
+typedef enum fuzz_stream {
+    FUZZ_STREAM_OFF,    /**< Normal mode: the whole body must fit. */
+    FUZZ_STREAM_ALL,    /**< Stream mode; consume all of the body after every feed. */
+    FUZZ_STREAM_RANDOM  /**< Stream mode; consume a pseudo-random part (all of it once the buffer is full). */
+} fuzz_stream_t;
+
 /** How one read of a whole response ended. */
 typedef struct fuzz_http_result {
     bl_status_t status;   /**< BL_OK when done, else the error that ended it. */
     bool done;            /**< bl_http_reader_done(). */
     bool full;            /**< Ended because bl_http_reader_space() gave 0 bytes. */
     bool eof_called;      /**< The input ran out before the reader was done. */
-    char *body;           /**< Copy of the decoded body (malloc'ed), when done. */
+    char *body;           /**< Copy of the decoded body (malloc'ed), when done; in stream mode all of it. */
     size_t body_len;      /**< Its length. */
     bl_http_meta_t meta;  /**< What the headers said. */
 } fuzz_http_result_t;
@@ -26,17 +33,61 @@ typedef struct fuzz_pieces {
     size_t max_piece; /**< Upper bound of a piece (>= 1). */
 } fuzz_pieces_t;
 
+static inline uint32_t fuzz_rand(fuzz_pieces_t *p)
+{
+    p->state ^= p->state << 13;
+    p->state ^= p->state >> 17;
+    p->state ^= p->state << 5;
+    return p->state;
+}
+
 static inline size_t fuzz_next_piece(fuzz_pieces_t *p, size_t avail, size_t left)
 {
     size_t n = avail < left ? avail : left;
     if (p->state == 0u) {
         return n;
     }
-    p->state ^= p->state << 13;
-    p->state ^= p->state >> 17;
-    p->state ^= p->state << 5;
-    size_t want = 1u + (size_t)(p->state % (uint32_t)p->max_piece);
+    size_t want = 1u + (size_t)(fuzz_rand(p) % (uint32_t)p->max_piece);
     return want < n ? want : n;
+}
+
+/** A growing copy of the body bytes a streaming caller consumed. */
+typedef struct fuzz_sink {
+    char *data;
+    size_t len;
+} fuzz_sink_t;
+
+static inline void fuzz_sink_take(fuzz_sink_t *s, const char *p, size_t n)
+{
+    if (n == 0u) {
+        return;
+    }
+    char *grown = (char *)realloc(s->data, s->len + n);
+    if (grown == NULL) {
+        abort();
+    }
+    memcpy(grown + s->len, p, n);
+    s->data = grown;
+    s->len += n;
+}
+
+/* Stream mode: hand (part of) the decoded body to the sink and drop it. */
+static inline void fuzz_consume(bl_http_reader_t *r, fuzz_stream_t mode, fuzz_pieces_t *rng, fuzz_sink_t *sink)
+{
+    if (mode == FUZZ_STREAM_OFF || !bl_http_reader_in_body(r)) {
+        return;
+    }
+    size_t blen = 0;
+    char *body = bl_http_reader_body(r, &blen);
+    size_t n = blen;
+    if (mode == FUZZ_STREAM_RANDOM && r->len + 1u < r->cap && rng->state != 0u) {
+        n = (size_t)(fuzz_rand(rng) % (uint32_t)(blen + 1u));
+    }
+    uint64_t before = r->consumed;
+    fuzz_sink_take(sink, body, n);
+    bl_http_reader_consume(r, n);
+    FUZZ_CHECK(r->consumed == before + n);
+    FUZZ_CHECK(r->body_len == blen - n);
 }
 
 typedef struct fuzz_line_ctx {
@@ -75,7 +126,7 @@ static inline void fuzz_check_reader(const bl_http_reader_t *r, size_t cap)
  * @p cap bytes, in pieces chosen by @p pieces.
  */
 static inline void fuzz_http_read(const uint8_t *in, size_t n, size_t cap, fuzz_pieces_t pieces, bool head,
-                                  fuzz_http_result_t *res)
+                                  fuzz_stream_t stream, fuzz_http_result_t *res)
 {
     char *buf = (char *)malloc(cap);
     if (buf == NULL && cap != 0u) {
@@ -87,6 +138,10 @@ static inline void fuzz_http_read(const uint8_t *in, size_t n, size_t cap, fuzz_
     r.head_request = head;
     r.on_line = fuzz_on_line;
     r.on_line_ctx = &lctx;
+    if (stream != FUZZ_STREAM_OFF) {
+        bl_http_reader_set_stream(&r);
+    }
+    fuzz_sink_t sink = {NULL, 0};
     FUZZ_CHECK(!bl_http_reader_started(&r));
     FUZZ_CHECK(!bl_http_reader_done(&r));
 
@@ -120,7 +175,8 @@ static inline void fuzz_http_read(const uint8_t *in, size_t n, size_t cap, fuzz_
             break;
         }
         fuzz_check_reader(&r, cap);
-        FUZZ_CHECK(bl_http_reader_started(&r));
+        fuzz_consume(&r, stream, &pieces, &sink);
+        fuzz_check_reader(&r, cap);
     }
     res->done = bl_http_reader_done(&r);
     res->meta = r.meta;
@@ -130,24 +186,30 @@ static inline void fuzz_http_read(const uint8_t *in, size_t n, size_t cap, fuzz_
         char *body = bl_http_reader_body(&r, &blen);
         FUZZ_CHECK(body == buf);
         FUZZ_CHECK(blen == r.body_len);
-        FUZZ_CHECK(blen <= off);                 /* the body came from the input */
         FUZZ_CHECK(cap > 0u && blen <= cap - 1u);
         FUZZ_CHECK(body[blen] == '\0');
+        FUZZ_CHECK(bl_http_reader_started(&r) && bl_http_reader_in_body(&r));
+        FUZZ_CHECK(r.consumed == (uint64_t)sink.len);
+        fuzz_sink_take(&sink, body, blen); /* the whole body, streamed or not */
+        size_t total = sink.len;
+        FUZZ_CHECK(total <= off); /* the body came from the input */
         const bl_http_meta_t *m = &r.meta;
         FUZZ_CHECK(m->status >= 200 && m->status <= 599); /* 1xx are skipped */
         if (head || m->status == 204 || m->status == 304) {
-            FUZZ_CHECK(blen == 0u);
+            FUZZ_CHECK(total == 0u);
         } else if (m->chunked) {
             FUZZ_CHECK(m->content_length == -1);
         } else if (m->content_length >= 0) {
-            FUZZ_CHECK((uint64_t)blen == (uint64_t)m->content_length);
+            FUZZ_CHECK((uint64_t)total == (uint64_t)m->content_length);
         } else {
             FUZZ_CHECK(res->eof_called); /* only a close ends such a body */
             FUZZ_CHECK(!m->keep_alive);
         }
-        res->body = fuzz_dup((const uint8_t *)body, blen);
-        res->body_len = blen;
+        res->body = sink.data;
+        res->body_len = total;
+        sink.data = NULL;
     }
+    free(sink.data);
     if (r.meta.status != 0) {
         FUZZ_CHECK(r.meta.status >= 100 && r.meta.status <= 599 && r.meta.status != 101);
     }

@@ -9,7 +9,10 @@
  *
  * The response is read twice: in pieces of pseudo-random size (down to
  * one byte) and in pieces as large as the buffer takes. Both must end the
- * same way, with the same body and header facts.
+ * same way, with the same body and header facts. Then twice more in stream
+ * mode (the caller consumes the body as it arrives: all of it, or random
+ * parts): the same again, and whatever the normal reads decoded or refused
+ * (other than for size), stream mode decodes or refuses the same way.
  */
 #include "fuzz_http_drive.h"
 
@@ -32,12 +35,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fuzz_http_result_t a;
     fuzz_http_result_t b;
-    fuzz_http_read((const uint8_t *)in, n, cap, small, head, &a);
-    fuzz_http_read((const uint8_t *)in, n, cap, whole, head, &b);
+    fuzz_http_read((const uint8_t *)in, n, cap, small, head, FUZZ_STREAM_OFF, &a);
+    fuzz_http_read((const uint8_t *)in, n, cap, whole, head, FUZZ_STREAM_OFF, &b);
     fuzz_http_same(&a, &b);
+
+    fuzz_http_result_t sa;
+    fuzz_http_result_t sb;
+    fuzz_http_read((const uint8_t *)in, n, cap, small, head, FUZZ_STREAM_RANDOM, &sa);
+    fuzz_http_read((const uint8_t *)in, n, cap, whole, head, FUZZ_STREAM_ALL, &sb);
+    fuzz_http_same(&sa, &sb);
+    if (a.status != BL_ERR_RESPONSE_TOO_LARGE) {
+        fuzz_http_same(&a, &sa); /* stream mode only lifts the size limit */
+    }
 
     fuzz_http_result_free(&a);
     fuzz_http_result_free(&b);
+    fuzz_http_result_free(&sa);
+    fuzz_http_result_free(&sb);
     free(in);
     return 0;
 }
