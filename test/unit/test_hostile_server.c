@@ -1,0 +1,826 @@
+/*
+ * Hostile input from the server: every answer below ends in a defined
+ * status (written next to it), never a crash, an access outside the
+ * caller's buffers (ASan/UBSan), or a hang past the call's deadline.
+ *
+ * Each table case runs twice: the answer in one read, then one byte per
+ * read. A trickling server (one byte per recv, forever, each recv taking a
+ * step of the fake clock) must be stopped by the deadline: BL_ERR_TIMEOUT
+ * (BL_ERR_OUTCOME_UNKNOWN for an exchange), and the clock never passes the
+ * deadline by more than one step.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "scripted_transport.h"
+
+#define API_KEY "hrn_key_0123456789"
+#define TOKEN "access-sandbox-de3ce8ef"
+#define ITEM "M5eVJqLnv3tbzdngLDp9FL5OlDNxlNhlE55op"
+#define BEARER "mk_bearer_0a1b2c3d"
+
+/* The calls a case is made with. */
+enum { C_UPDATE, C_LIST, C_TOKEN, C_EXCHANGE, C_MK_LIST, C_DELETE };
+
+static bl_status_t on_heron(void *ctx, const bl_heron_link_t *l)
+{
+    (void)l;
+    (*(int *)ctx)++;
+    return BL_OK;
+}
+
+static bl_status_t on_mk(void *ctx, const bl_moneykit_link_t *l)
+{
+    (void)l;
+    (*(int *)ctx)++;
+    return BL_OK;
+}
+
+static bl_moneykit_list_t mk_list;
+static bl_heron_link_t last_link;
+static bl_moneykit_auth_t last_auth;
+
+static bl_status_t call(harness_t *h, int which)
+{
+    bl_client_t *c = &h->client;
+    int n = 0;
+    size_t count;
+    bl_moneykit_auth_init(&last_auth, NULL, NULL);
+    bl_status_t st = bl_moneykit_auth_set_token(&last_auth, BEARER);
+    assert_int_equal(st, BL_OK);
+    switch (which) {
+    case C_UPDATE:
+        return bl_heron_update_link(c, API_KEY, ITEM, TOKEN, &last_link);
+    case C_LIST:
+        return bl_heron_list_links(c, API_KEY, "end-user-1", on_heron, &n, &count);
+    case C_TOKEN:
+        bl_moneykit_auth_init(&last_auth, "client-id", "client-secret");
+        return bl_moneykit_fetch_token(c, &last_auth);
+    case C_EXCHANGE: {
+        bl_moneykit_exchange_t ex;
+        return bl_moneykit_exchange_token(c, &last_auth, "c7318ff7-257c-490e-8242-03a815b223b7", &ex);
+    }
+    case C_MK_LIST:
+        bl_moneykit_list_init(&mk_list, 0, on_mk, &n);
+        return bl_moneykit_list_links(c, &last_auth, &mk_list);
+    default:
+        return bl_heron_delete_links(c, API_KEY, "itg_1", "end-user-1");
+    }
+}
+
+static const char *const call_names[] = {"update-link", "list-links", "token", "exchange", "mk-list", "delete"};
+
+/* Run @p resp (one connection; later ones close at once) with pieces of
+ * @p piece bytes (0 = as much as fits). */
+static bl_status_t run(harness_t *h, int which, const char *resp, size_t len, size_t piece)
+{
+    harness_init(h, sizeof h->buf, 2);
+    step_t steps[] = {{STEP_DATA, resp, len}, {STEP_END, NULL, 0}};
+    h->script.conn_steps[0] = steps;
+    h->script.conn_count = 1;
+    h->script.piece = piece;
+    uint32_t start = h->script.now;
+    bl_status_t st = call(h, which);
+    assert_true(h->script.now - start <= h->client.cfg.timeout_ms);
+    assert_int_equal(h->client.last.status, st);
+    if (st == BL_ERR_RECV || st == BL_ERR_TIMEOUT || st == BL_ERR_HTTP_MALFORMED || st == BL_ERR_RESPONSE_TOO_LARGE ||
+        st == BL_ERR_OUTCOME_UNKNOWN) {
+        assert_false(h->client.connected); /* a broken or unread answer never leaves the connection for reuse */
+    }
+    return st;
+}
+
+/* ----------------------------------------------------- building answers */
+
+static char big[300000];
+
+static size_t answer(char *out, size_t cap, const char *status_and_headers, const char *body)
+{
+    return (size_t)snprintf(out, cap, "%s\r\nContent-Length: %zu\r\n\r\n%s", status_and_headers, strlen(body), body);
+}
+
+#define LINK_OBJ "{\"item_id\":\"" ITEM "\",\"status\":\"active\",\"created\":\"2020-01-01T00:00:00Z\"}"
+static const char update_ok_body[] = "{\"integration_link\":" LINK_OBJ "}";
+
+typedef struct hcase {
+    const char *name;
+    int which;
+    const char *resp;
+    size_t len; /* 0: strlen(resp) */
+    bl_status_t want;
+} hcase_t;
+
+/* A literal and its length (it may hold NUL bytes). */
+#define LIT(s) s, sizeof(s) - 1u
+
+static unsigned long n_cases;
+
+static void run_table(const hcase_t *cases, size_t n)
+{
+    static harness_t h;
+    for (size_t i = 0; i < n; i++) {
+        for (int pass = 0; pass < 2; pass++) {
+            size_t len = cases[i].len != 0u ? cases[i].len : strlen(cases[i].resp);
+            bl_status_t st = run(&h, cases[i].which, cases[i].resp, len, pass == 0 ? 0u : 1u);
+            n_cases++;
+            if (st != cases[i].want) {
+                fail_msg("%s (%s, %s): got %s, want %s", cases[i].name, call_names[cases[i].which],
+                         pass == 0 ? "one read" : "1-byte reads", bl_status_str(st), bl_status_str(cases[i].want));
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------- status and headers */
+
+static void long_status_and_headers(void **state)
+{
+    (void)state;
+    static harness_t h;
+    char pad[6000];
+    memset(pad, 'A', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+    size_t n;
+    /* Longer than the 4 KiB work buffer: nothing can hold the line. */
+    n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 %s\r\nContent-Length: 2\r\n\r\n{}", pad);
+    assert_int_equal(run(&h, C_UPDATE, big, n, 0), BL_ERR_RESPONSE_TOO_LARGE);
+    assert_int_equal(run(&h, C_EXCHANGE, big, n, 7), BL_ERR_RESPONSE_TOO_LARGE);
+    n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nX-Big: %s\r\nContent-Length: 2\r\n\r\n{}", pad);
+    assert_int_equal(run(&h, C_UPDATE, big, n, 0), BL_ERR_RESPONSE_TOO_LARGE);
+    assert_int_equal(run(&h, C_LIST, big, n, 1), BL_ERR_RESPONSE_TOO_LARGE);
+    assert_int_equal(h.client.last.attempts, 1); /* the server answered: no retry */
+    /* A trailer line longer than the buffer. */
+    n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%zx\r\n%s\r\n0\r\nX-T: %s\r\n\r\n",
+                         strlen(update_ok_body), update_ok_body, pad);
+    assert_int_equal(run(&h, C_UPDATE, big, n, 0), BL_ERR_RESPONSE_TOO_LARGE);
+    /* A chunk extension longer than the buffer. */
+    n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%zx;%s\r\n%s\r\n0\r\n\r\n",
+                         strlen(update_ok_body), pad, update_ok_body);
+    assert_int_equal(run(&h, C_UPDATE, big, n, 0), BL_ERR_RESPONSE_TOO_LARGE);
+    n_cases += 7;
+}
+
+/* Thousands of headers are parsed and dropped one line at a time. */
+static void thousands_of_headers(void **state)
+{
+    (void)state;
+    static harness_t h;
+    size_t n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\n");
+    for (int i = 0; i < 10000; i++) {
+        n += (size_t)snprintf(big + n, sizeof big - n, "X-Header-%05d: value %d\r\n", i, i);
+    }
+    n += (size_t)snprintf(big + n, sizeof big - n, "Content-Length: %zu\r\n\r\n%s", strlen(update_ok_body),
+                          update_ok_body);
+    assert_int_equal(run(&h, C_UPDATE, big, n, 0), BL_OK);
+    assert_string_equal(last_link.item_id.ptr, ITEM);
+    assert_int_equal(run(&h, C_UPDATE, big, n, 1), BL_OK);
+    assert_string_equal(last_link.item_id.ptr, ITEM);
+    /* ... and thousands of interim responses before the real one. */
+    n = 0;
+    for (int i = 0; i < 5000; i++) {
+        n += (size_t)snprintf(big + n, sizeof big - n, "HTTP/1.1 100 Continue\r\nX-I: %d\r\n\r\n", i);
+    }
+    n += answer(big + n, sizeof big - n, "HTTP/1.1 200 OK", update_ok_body);
+    assert_int_equal(run(&h, C_UPDATE, big, n, 0), BL_OK);
+    n_cases += 3;
+}
+
+static void status_lines_and_framing(void **state)
+{
+    (void)state;
+    static const hcase_t cases[] = {
+        {"HTTP/2", C_UPDATE, LIT("HTTP/2 200 OK\r\nContent-Length: 2\r\n\r\n{}"), BL_ERR_HTTP_MALFORMED},
+        {"4-digit status", C_UPDATE, LIT("HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\n{}"), BL_ERR_HTTP_MALFORMED},
+        {"status 099", C_UPDATE, LIT("HTTP/1.1 099 X\r\n\r\n"), BL_ERR_HTTP_MALFORMED},
+        {"status 600", C_UPDATE, LIT("HTTP/1.1 600 X\r\nContent-Length: 0\r\n\r\n"), BL_ERR_HTTP_MALFORMED},
+        {"101 switching", C_UPDATE, LIT("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n"), BL_ERR_HTTP_MALFORMED},
+        {"not HTTP", C_UPDATE, LIT("ICY 200 OK\r\n\r\n"), BL_ERR_HTTP_MALFORMED},
+        {"TLS alert bytes", C_UPDATE, LIT("\x15\x03\x03\x00\x02\x02\x46\n"), BL_ERR_HTTP_MALFORMED},
+        {"TLS alert to exchange", C_EXCHANGE, LIT("\x15\x03\x03\x00\x02\x02\x46\n"), BL_ERR_HTTP_MALFORMED},
+        {"header without colon", C_UPDATE, LIT("HTTP/1.1 200 OK\r\nNoColon\r\nContent-Length: 2\r\n\r\n{}"), BL_ERR_HTTP_MALFORMED},
+        {"NUL in header name", C_UPDATE, LIT("HTTP/1.1 200 OK\r\nX\0Y: 1\r\nContent-Length: 2\r\n\r\n{}"), BL_ERR_HTTP_MALFORMED},
+        {"obsolete folding", C_UPDATE, LIT("HTTP/1.1 200 OK\r\nX-A: 1\r\n  folded\r\nContent-Length: 2\r\n\r\n{}"), BL_ERR_HTTP_MALFORMED},
+        {"space before colon", C_UPDATE, LIT("HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\n{}"), BL_ERR_HTTP_MALFORMED},
+        {"TE gzip", C_UPDATE, LIT("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"), BL_ERR_HTTP_MALFORMED},
+        {"TE twice", C_UPDATE, LIT("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), BL_ERR_HTTP_MALFORMED},
+        {"chunk data overruns its size", C_UPDATE, LIT("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}}\r\n0\r\n\r\n"), BL_ERR_HTTP_MALFORMED},
+        {"Content-Length short of the body, then close", C_UPDATE, LIT("HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{}"), BL_ERR_RECV},
+        {"Content-Length short, exchange", C_EXCHANGE, LIT("HTTP/1.1 201 Created\r\nContent-Length: 500\r\n\r\n{}"), BL_ERR_OUTCOME_UNKNOWN},
+        {"204 with a body", C_DELETE, LIT("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello"), BL_OK},
+        {"empty answer", C_UPDATE, LIT(""), BL_ERR_RECV},
+        {"only CRLFs", C_UPDATE, LIT("\r\n\r\n\r\n"), BL_ERR_RECV},
+    };
+    run_table(cases, sizeof cases / sizeof cases[0]);
+}
+
+/* ------------------------------------------------------- chunk sizes */
+
+static void chunk_sizes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *size;
+        bl_status_t update; /* whole-body call, 4 KiB buffer */
+        bl_status_t list;   /* streamed call: any size is allowed; the data then runs out */
+    } cases[] = {
+        {"FFFFFFFFFFFFFFF", BL_ERR_RESPONSE_TOO_LARGE, BL_ERR_RECV},     /* 2^60 - 1 */
+        {"FFFFFFFFFFFFFFFF", BL_ERR_HTTP_MALFORMED, BL_ERR_HTTP_MALFORMED}, /* 2^64 - 1 */
+        {"10000000000000000", BL_ERR_HTTP_MALFORMED, BL_ERR_HTTP_MALFORMED}, /* 2^64: overflows */
+        {"FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF", BL_ERR_HTTP_MALFORMED, BL_ERR_HTTP_MALFORMED},
+        {"100000000", BL_ERR_RESPONSE_TOO_LARGE, BL_ERR_RECV},   /* 2^32: overflows a 32-bit size_t */
+        {"FFFFFFFF", BL_ERR_RESPONSE_TOO_LARGE, BL_ERR_RECV},
+        {"-1", BL_ERR_HTTP_MALFORMED, BL_ERR_HTTP_MALFORMED},
+        {"-0", BL_ERR_HTTP_MALFORMED, BL_ERR_HTTP_MALFORMED},
+        {"+5", BL_ERR_HTTP_MALFORMED, BL_ERR_HTTP_MALFORMED},
+        {"0x10", BL_ERR_HTTP_MALFORMED, BL_ERR_HTTP_MALFORMED},
+        {"", BL_ERR_HTTP_MALFORMED, BL_ERR_HTTP_MALFORMED},
+        {" 5", BL_ERR_HTTP_MALFORMED, BL_ERR_HTTP_MALFORMED},
+        {"5g", BL_ERR_HTTP_MALFORMED, BL_ERR_HTTP_MALFORMED},
+    };
+    static harness_t h;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = (size_t)snprintf(big, sizeof big,
+                                    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%s\r\n{\"links\":[   ", cases[i].size);
+        for (int pass = 0; pass < 2; pass++) {
+            bl_status_t st = run(&h, C_UPDATE, big, n, pass ? 1u : 0u);
+            if (st != cases[i].update) {
+                fail_msg("chunk size \"%s\" (update): got %s, want %s", cases[i].size, bl_status_str(st),
+                         bl_status_str(cases[i].update));
+            }
+            st = run(&h, C_LIST, big, n, pass ? 1u : 0u);
+            if (st != cases[i].list) {
+                fail_msg("chunk size \"%s\" (list): got %s, want %s", cases[i].size, bl_status_str(st),
+                         bl_status_str(cases[i].list));
+            }
+            n_cases += 2;
+        }
+    }
+    /* Leading zeros do not count towards the digit limit. */
+    size_t n = (size_t)snprintf(big, sizeof big,
+                                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0000000000000000000000000%zx\r\n%s\r\n0\r\n\r\n",
+                                strlen(update_ok_body), update_ok_body);
+    assert_int_equal(run(&h, C_UPDATE, big, n, 0), BL_OK);
+    n_cases++;
+}
+
+/* ---------------------------------------------------- Content-Length */
+
+static void content_length(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cl;
+        bl_status_t want;
+        unsigned long long value; /* 0: not a number */
+    } cases[] = {
+        {"99999999999999999999", BL_ERR_HTTP_MALFORMED, 0},  /* 20 digits */
+        {"18446744073709551616", BL_ERR_HTTP_MALFORMED, 0},  /* 2^64 */
+        {"9223372036854775808", BL_ERR_HTTP_MALFORMED, 0},   /* 2^63: past int64 */
+        {"999999999999999999", BL_ERR_RESPONSE_TOO_LARGE, 999999999999999999ull},
+        {"4294967296", BL_ERR_RESPONSE_TOO_LARGE, 4294967296ull},  /* 2^32 */
+        {"4294967295", BL_ERR_RESPONSE_TOO_LARGE, 4294967295ull},
+        {"4096", BL_ERR_RESPONSE_TOO_LARGE, 4096ull},
+        {"-1", BL_ERR_HTTP_MALFORMED, 0},
+        {"1 2", BL_ERR_HTTP_MALFORMED, 0},
+        {"0x10", BL_ERR_HTTP_MALFORMED, 0},
+        {"", BL_ERR_HTTP_MALFORMED, 0},
+        {"+2", BL_ERR_HTTP_MALFORMED, 0},
+        {"2, 3", BL_ERR_HTTP_MALFORMED, 0},
+    };
+    static harness_t h;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nContent-Length: %s\r\n\r\n{}", cases[i].cl);
+        bl_status_t st = run(&h, C_UPDATE, big, n, 0);
+        n_cases++;
+        if (st != cases[i].want) {
+            fail_msg("Content-Length \"%s\": got %s, want %s", cases[i].cl, bl_status_str(st), bl_status_str(cases[i].want));
+        }
+        if (cases[i].value != 0u) {
+            /* The size that would fit is the length plus the NUL, or, when that
+             * cannot be told in a size_t, "unknown" (0) or SIZE_MAX: never a
+             * wrapped small number. */
+            size_t need = h.client.last.needed_size;
+            unsigned long long want = cases[i].value + 1u;
+            bool ok = want <= (unsigned long long)SIZE_MAX ? need == (size_t)want : (need == 0u || need == SIZE_MAX);
+            if (!ok) {
+                fail_msg("Content-Length %s: needed_size %zu (size_t is %zu bytes)", cases[i].cl, need, sizeof(size_t));
+            }
+        }
+    }
+    /* Two different lengths: framing is ambiguous. The same one twice is fine. */
+    size_t n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{} ");
+    assert_int_equal(run(&h, C_UPDATE, big, n, 0), BL_ERR_HTTP_MALFORMED);
+    n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nContent-Length: %zu\r\n\r\n%s",
+                         strlen(update_ok_body), strlen(update_ok_body), update_ok_body);
+    assert_int_equal(run(&h, C_UPDATE, big, n, 0), BL_OK);
+    /* A streamed list with an absurd length: it streams until the data stops. */
+    n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nContent-Length: 999999999999999999\r\n\r\n{\"links\":[]}");
+    assert_int_equal(run(&h, C_LIST, big, n, 0), BL_ERR_RECV);
+    /* Exactly the buffer minus the NUL fits; one more does not. */
+    size_t cap = sizeof h.buf - 1u;
+    char *body = malloc(cap + 2u);
+    assert_non_null(body);
+    memset(body, ' ', cap + 1u);
+    memcpy(body, update_ok_body, strlen(update_ok_body));
+    body[cap] = '\0';
+    n = answer(big, sizeof big, "HTTP/1.1 200 OK", body);
+    assert_int_equal(run(&h, C_UPDATE, big, n, 0), BL_OK);
+    body[cap] = ' ';
+    body[cap + 1u] = '\0';
+    n = answer(big, sizeof big, "HTTP/1.1 200 OK", body);
+    assert_int_equal(run(&h, C_UPDATE, big, n, 0), BL_ERR_RESPONSE_TOO_LARGE);
+    assert_int_equal(h.client.last.needed_size, cap + 2u);
+    free(body);
+    n_cases += 5;
+}
+
+/* ------------------------------------------------------------- bodies */
+
+static void build_update(char *out, size_t cap, const char *item_json)
+{
+    char body[2048];
+    snprintf(body, sizeof body, "{\"integration_link\":{\"item_id\":%s,\"status\":\"active\"}}", item_json);
+    answer(out, cap, "HTTP/1.1 200 OK", body);
+}
+
+static void bodies_with_nul_and_bad_strings(void **state)
+{
+    (void)state;
+    static harness_t h;
+    static char resp[4096];
+    static const struct {
+        const char *item; /* the raw JSON text of item_id */
+        size_t len;       /* 0: strlen */
+        bl_status_t want;
+    } cases[] = {
+        {"\"ab\0cd\"", 7, BL_ERR_JSON},       /* NUL inside a string */
+        {"\"a\\u12\"", 0, BL_ERR_JSON},       /* truncated \u */
+        {"\"a\\u12G4\"", 0, BL_ERR_JSON},     /* bad hex */
+        {"\"a\\x41\"", 0, BL_ERR_JSON},       /* no such escape */
+        {"\"a\\'\"", 0, BL_ERR_JSON},
+        {"\"a\\u\"", 0, BL_ERR_JSON},
+        {"\"\\uD800\"", 0, BL_ERR_JSON},      /* high surrogate alone */
+        {"\"\\uDC00\"", 0, BL_ERR_JSON},      /* low surrogate alone */
+        {"\"\\uDE00\\uD83D\"", 0, BL_ERR_JSON}, /* reversed pair */
+        {"\"\\uD83D\\u0041\"", 0, BL_ERR_JSON}, /* high + not low */
+        {"\"\\uD83Dx\"", 0, BL_ERR_JSON},
+        {"\"\\uD83D\\\"", 0, BL_ERR_JSON},
+        {"\"\\u0000\"", 0, BL_ERR_JSON},      /* a C string cannot hold it */
+        {"\"a\x01" "b\"", 0, BL_ERR_JSON},    /* raw control byte */
+        {"\"a\x1f\"", 0, BL_ERR_JSON},
+        {"\"\\uD83D\\uDE00\"", 0, BL_OK},     /* a real pair */
+        {"\"\\u00e9\\/\\b\\f\\n\\r\\t\\\"\\\\\"", 0, BL_OK},
+        {"12", 0, BL_ERR_DECODE},             /* wrong type */
+        {"\"a\" \"b\"", 0, BL_ERR_JSON},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char body[256];
+        size_t il = cases[i].len ? cases[i].len : strlen(cases[i].item);
+        size_t bl = (size_t)snprintf(body, sizeof body, "{\"integration_link\":{\"item_id\":");
+        memcpy(body + bl, cases[i].item, il);
+        bl += il;
+        bl += (size_t)snprintf(body + bl, sizeof body - bl, ",\"status\":\"active\"}}");
+        size_t n = (size_t)snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", bl);
+        memcpy(resp + n, body, bl);
+        n += bl;
+        for (int pass = 0; pass < 2; pass++) {
+            bl_status_t st = run(&h, C_UPDATE, resp, n, pass ? 1u : 0u);
+            n_cases++;
+            if (st != cases[i].want) {
+                fail_msg("item_id %zu: got %s, want %s", i, bl_status_str(st), bl_status_str(cases[i].want));
+            }
+        }
+    }
+    /* A NUL after the object, inside the declared length. */
+    static const char tail[] = "HTTP/1.1 200 OK\r\nContent-Length: 47\r\n\r\n{\"integration_link\":{\"item_id\":\"x\"}}\0\0\0\0\0\0\0\0\0\0\0";
+    assert_int_equal(run(&h, C_UPDATE, tail, sizeof tail - 1u, 0), BL_ERR_JSON);
+    /* A NUL inside a streamed element, and in a token answer. */
+    static const char list_nul[] = "HTTP/1.1 200 OK\r\nContent-Length: 33\r\n\r\n{\"links\":[{\"item_id\":\"a\0b\"}]}    ";
+    assert_int_equal(run(&h, C_LIST, list_nul, sizeof list_nul - 1u, 0), BL_ERR_JSON);
+    static const char tok_nul[] =
+        "HTTP/1.1 200 OK\r\nContent-Length: 58\r\n\r\n{\"access_token\":\"ab\0cd\",\"token_type\":\"bearer\",\"expires_in\":1}";
+    assert_int_equal(run(&h, C_TOKEN, tok_nul, sizeof tok_nul - 1u, 0), BL_ERR_JSON);
+    assert_false(last_auth.valid);
+    /* A NUL in a header value is not ours to judge: the header is ignored. */
+    static char hdr_nul[512];
+    size_t n = (size_t)snprintf(hdr_nul, sizeof hdr_nul, "HTTP/1.1 200 OK\r\nX-A: a");
+    hdr_nul[n++] = '\0';
+    n += answer(hdr_nul + n, sizeof hdr_nul - n, "b", update_ok_body);
+    assert_int_equal(run(&h, C_UPDATE, hdr_nul, n, 0), BL_OK);
+    n_cases += 4;
+}
+
+/* Raw bytes that are not UTF-8 inside a JSON string: RFC 8259 text must be
+ * UTF-8. Whatever banklink decides, it is one defined status (reported). */
+static void raw_invalid_utf8(void **state)
+{
+    (void)state;
+    static harness_t h;
+    static char resp[1024];
+    build_update(resp, sizeof resp, "\"item\xff\xfe\"");
+    bl_status_t st = run(&h, C_UPDATE, resp, strlen(resp), 0);
+    printf("item_id with raw bytes 0xFF 0xFE: %s\n", bl_status_str(st));
+    assert_true(st == BL_OK || st == BL_ERR_JSON || st == BL_ERR_DECODE);
+    build_update(resp, sizeof resp, "\"\xed\xa0\x80\""); /* an encoded surrogate */
+    st = run(&h, C_UPDATE, resp, strlen(resp), 0);
+    printf("item_id with an encoded surrogate ED A0 80: %s\n", bl_status_str(st));
+    assert_true(st == BL_OK || st == BL_ERR_JSON || st == BL_ERR_DECODE);
+    n_cases += 2;
+}
+
+static void deep_nesting_and_token_budget(void **state)
+{
+    (void)state;
+    static harness_t h;
+    static char body[4096];
+    /* Deeper than the token budget (256 tokens). */
+    size_t n = (size_t)snprintf(body, sizeof body, "{\"integration_link\":" LINK_OBJ ",\"x\":");
+    for (int i = 0; i < 1000; i++) {
+        body[n++] = '[';
+    }
+    for (int i = 0; i < 1000; i++) {
+        body[n++] = ']';
+    }
+    body[n++] = '}';
+    body[n] = '\0';
+    static char resp[8192];
+    size_t rn = answer(resp, sizeof resp, "HTTP/1.1 200 OK", body);
+    assert_int_equal(run(&h, C_UPDATE, resp, rn, 0), BL_ERR_JSON_TOKENS);
+    /* The same with enough tokens: valid, the unknown member is skipped. */
+    static bl_json_token_t many[4096];
+    harness_init(&h, sizeof h.buf, 0);
+    h.client.cfg.tokens = many;
+    h.client.cfg.token_count = 4096;
+    step_t steps[] = {{STEP_DATA, resp, rn}, {STEP_END, NULL, 0}};
+    h.script.conn_steps[0] = steps;
+    h.script.conn_count = 1;
+    assert_int_equal(call(&h, C_UPDATE), BL_OK);
+    assert_string_equal(last_link.item_id.ptr, ITEM);
+    /* Deep nesting inside a streamed list element and around it. */
+    n = (size_t)snprintf(body, sizeof body, "{\"links\":[{\"x\":");
+    for (int i = 0; i < 200; i++) {
+        body[n++] = '[';
+    }
+    for (int i = 0; i < 200; i++) {
+        body[n++] = ']';
+    }
+    n += (size_t)snprintf(body + n, sizeof body - n, "}]}");
+    rn = answer(resp, sizeof resp, "HTTP/1.1 200 OK", body);
+    assert_int_equal(run(&h, C_LIST, resp, rn, 0), BL_ERR_JSON);
+    /* More tokens than the array: 300 members. */
+    n = (size_t)snprintf(body, sizeof body, "{\"integration_link\":{\"item_id\":\"x\"");
+    for (int i = 0; i < 300; i++) {
+        n += (size_t)snprintf(body + n, sizeof body - n, ",\"k%d\":%d", i, i);
+    }
+    n += (size_t)snprintf(body + n, sizeof body - n, "}}");
+    rn = answer(resp, sizeof resp, "HTTP/1.1 200 OK", body);
+    assert_int_equal(run(&h, C_UPDATE, resp, rn, 0), BL_ERR_JSON_TOKENS);
+    /* A token answer with more tokens than BL_MONEYKIT_TOKEN_TOKENS, given exactly that many. */
+    harness_init(&h, sizeof h.buf, 0);
+    h.client.cfg.token_count = BL_MONEYKIT_TOKEN_TOKENS;
+    n = (size_t)snprintf(body, sizeof body, "{\"access_token\":\"tok\",\"token_type\":\"bearer\",\"expires_in\":60");
+    for (int i = 0; i < 20; i++) {
+        n += (size_t)snprintf(body + n, sizeof body - n, ",\"k%d\":%d", i, i);
+    }
+    n += (size_t)snprintf(body + n, sizeof body - n, "}");
+    rn = answer(resp, sizeof resp, "HTTP/1.1 200 OK", body);
+    step_t tsteps[] = {{STEP_DATA, resp, rn}, {STEP_END, NULL, 0}};
+    h.script.conn_steps[0] = tsteps;
+    h.script.conn_count = 1;
+    assert_int_equal(call(&h, C_TOKEN), BL_ERR_JSON_TOKENS);
+    n_cases += 5;
+}
+
+/* ------------------------------------------------------ numbers, dates */
+
+static void numbers_out_of_range(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *expires_in;
+        bl_status_t want;
+        int64_t value;
+    } cases[] = {
+        {"3600", BL_OK, 3600},
+        {"2147483647", BL_OK, 2147483647},
+        {"0", BL_OK, 0},
+        {"-1", BL_OK, -1},
+        {"-2147483648", BL_OK, INT32_MIN},
+        {"2147483648", BL_ERR_DECODE, 0},
+        {"-2147483649", BL_ERR_DECODE, 0},
+        {"9223372036854775807", BL_ERR_DECODE, 0},
+        {"9223372036854775808", BL_ERR_DECODE, 0},
+        {"-9223372036854775809", BL_ERR_DECODE, 0},
+        {"99999999999999999999999999999", BL_ERR_DECODE, 0},
+        {"1e3", BL_ERR_DECODE, 0},
+        {"3600.0", BL_ERR_DECODE, 0},
+        {"-0", BL_OK, 0},
+        {"\"3600\"", BL_ERR_DECODE, 0},
+        {"true", BL_ERR_DECODE, 0},
+        {"null", BL_ERR_DECODE, 0},
+        {"[]", BL_ERR_DECODE, 0},
+        {"01", BL_ERR_JSON, 0},
+        {"1.", BL_ERR_JSON, 0},
+        {"--1", BL_ERR_JSON, 0},
+        {"NaN", BL_ERR_JSON, 0},
+        {"Infinity", BL_ERR_JSON, 0},
+    };
+    static harness_t h;
+    static char resp[1024];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char body[256];
+        snprintf(body, sizeof body, "{\"access_token\":\"tok-1\",\"token_type\":\"bearer\",\"expires_in\":%s}",
+                 cases[i].expires_in);
+        size_t n = answer(resp, sizeof resp, "HTTP/1.1 201 Created", body);
+        bl_status_t st = run(&h, C_TOKEN, resp, n, 0);
+        n_cases++;
+        if (st != cases[i].want) {
+            fail_msg("expires_in %s: got %s, want %s", cases[i].expires_in, bl_status_str(st),
+                     bl_status_str(cases[i].want));
+        }
+        if (st == BL_OK) {
+            assert_int_equal(last_auth.expires_in_s, cases[i].value);
+        } else {
+            assert_false(last_auth.valid);
+        }
+    }
+    /* Timestamps out of range for their fields. */
+    static const char *const dates[] = {"2020-13-01T00:00:00Z", "2021-02-29T00:00:00Z", "2020-01-01T24:00:01Z",
+                                        "2020-01-01T00:60:00Z", "99999-01-01T00:00:00Z", "2020-01-01T00:00:00+99:00",
+                                        "", "2020", "2020-01-01T00:00:00.Z", "2020-01-01T00:00:00Z junk"};
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+        char body[256];
+        snprintf(body, sizeof body, "{\"integration_link\":{\"item_id\":\"x\",\"created\":\"%s\"}}", dates[i]);
+        size_t n = answer(resp, sizeof resp, "HTTP/1.1 200 OK", body);
+        bl_status_t st = run(&h, C_UPDATE, resp, n, 0);
+        n_cases++;
+        if (st != BL_ERR_DECODE) {
+            fail_msg("created \"%s\": got %s, want BL_ERR_DECODE", dates[i], bl_status_str(st));
+        }
+    }
+    /* RFC 3339 allows any number of fraction digits: kept to the nanosecond. */
+    size_t n = answer(resp, sizeof resp, "HTTP/1.1 200 OK",
+                      "{\"integration_link\":{\"item_id\":\"x\",\"created\":\"2020-01-01T00:00:00.99999999999999999999Z\"}}");
+    assert_int_equal(run(&h, C_UPDATE, resp, n, 0), BL_OK);
+    assert_int_equal(last_link.created.unix_s, 1577836800);
+    assert_int_equal(last_link.created.nanosecond, 999999999);
+}
+
+/* Wait figures a server gives: absurd ones must not overflow (UBSan) and
+ * end in a defined status with a saturated figure. */
+static void absurd_waits(void **state)
+{
+    (void)state;
+    static harness_t h;
+    static char resp[1024];
+    static const char *const heads[] = {
+        "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 999999999999999999",
+        "HTTP/1.1 429 Too Many Requests\r\nx-ratelimit-reset: 999999999999999999",
+        "HTTP/1.1 429 Too Many Requests\r\nDate: Sat, 22 Nov 2025 14:51:00 GMT\r\nx-ratelimit-reset: 999999999999999999",
+        "HTTP/1.1 429 Too Many Requests\r\nDate: Sat, 22 Nov 2025 14:51:00 GMT\r\nRetry-After: Fri, 31 Dec 9999 23:59:59 GMT",
+        "HTTP/1.1 429 Too Many Requests\r\nRetry-After: -5",
+        "HTTP/1.1 429 Too Many Requests\r\nRetry-After: soon",
+    };
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+        size_t n = answer(resp, sizeof resp, heads[i], "{\"code\":429,\"description\":\"slow down\",\"name\":\"Too Many Requests\"}");
+        bl_status_t st = run(&h, C_UPDATE, resp, n, 0);
+        n_cases++;
+        if (st != BL_ERR_RATE_LIMITED) {
+            fail_msg("%s: got %s", heads[i], bl_status_str(st));
+        }
+        assert_true(h.client.last.retry_after_ms >= -1);
+        assert_true(h.client.last.ratelimit_reset_s >= -1);
+    }
+}
+
+/* bl_status.h: BL_ERR_RATE_LIMITED is "429 (or 503 with Retry-After) and no
+ * retry left within the deadline". */
+static void service_unavailable_with_retry_after(void **state)
+{
+    (void)state;
+    static harness_t h;
+    static char resp[512];
+    size_t n = answer(resp, sizeof resp, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 120", "");
+    bl_status_t st = run(&h, C_UPDATE, resp, n, 0);
+    n_cases++;
+    assert_int_equal(h.client.last.retry_after_ms, 120000);
+    if (st != BL_ERR_RATE_LIMITED) {
+        fail_msg("503 + Retry-After: 120 (too long to wait): got %s, bl_status.h documents BL_ERR_RATE_LIMITED",
+                 bl_status_str(st));
+    }
+}
+
+/* ------------------------------------------------------ streamed lists */
+
+static void hostile_lists(void **state)
+{
+    (void)state;
+    static char cur[600];
+    memset(cur, 'c', 300);
+    cur[300] = '\0';
+    static char long_cursor[1024];
+    snprintf(long_cursor, sizeof long_cursor, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n{\"links\":[],\"next_cursor\":\"%s\"}",
+             strlen("{\"links\":[],\"next_cursor\":\"\"}") + 300u, cur);
+    static char long_key[1024];
+    memset(cur, 'k', 500);
+    cur[500] = '\0';
+    snprintf(long_key, sizeof long_key, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n{\"%s\":1,\"links\":[]}",
+             strlen("{\"\":1,\"links\":[]}") + 500u, cur);
+    const hcase_t cases[] = {
+        {"element not an object", C_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n{\"links\":[1,2]}"), BL_ERR_DECODE},
+        {"element is an array", C_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n{\"links\":[[{}]]}"), BL_ERR_DECODE},
+        {"top level array", C_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]"), BL_ERR_DECODE},
+        {"unbalanced", C_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n{\"links\":[}]"), BL_ERR_JSON},
+        {"truncated", C_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"links\":[{"), BL_ERR_JSON},
+        {"garbage after", C_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n{\"links\":[]} xx"), BL_ERR_JSON},
+        {"element with a bad escape", C_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 28\r\n\r\n{\"links\":[{\"item_id\":\"\\q\"}]}"), BL_ERR_JSON},
+        {"cursor longer than its storage", C_MK_LIST, long_cursor, 0, BL_ERR_RESPONSE_TOO_LARGE},
+        {"cursor with a bad escape", C_MK_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 31\r\n\r\n{\"links\":[],\"next_cursor\":\"\\x\"}"), BL_ERR_JSON},
+        {"cursor with \\u0000", C_MK_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 35\r\n\r\n{\"links\":[],\"next_cursor\":\"\\u0000\"}"), BL_ERR_JSON},
+        {"key longer than the scanner keeps", C_LIST, long_key, 0, BL_OK},
+        {"list not closed before close", C_MK_LIST, LIT("HTTP/1.1 200 OK\r\n\r\n{\"links\":["), BL_ERR_JSON},
+    };
+    run_table(cases, sizeof cases / sizeof cases[0]);
+    assert_string_equal(mk_list.cursor, "");
+}
+
+/* ------------------------------------------------------- trickling server */
+
+/* One byte per recv, forever, each recv taking `step` ms of the fake clock
+ * (or timing out when that is longer than the time it was given). */
+typedef struct trickle {
+    const char *head;      /* sent once */
+    const char *loop;      /* then this, over and over */
+    size_t pos;
+    bool in_loop;
+    uint32_t step;
+    uint32_t now;
+    uint32_t send_step;    /* a slow reader: each send takes this and moves one byte */
+    int recvs;
+} trickle_t;
+
+static bl_status_t tr_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
+{
+    (void)ctx;
+    (void)host;
+    (void)port;
+    (void)timeout_ms;
+    return BL_OK;
+}
+
+static int32_t tr_send(void *ctx, const uint8_t *data, size_t len, uint32_t timeout_ms)
+{
+    trickle_t *t = ctx;
+    (void)data;
+    if (t->send_step == 0u) {
+        return (int32_t)len;
+    }
+    if (t->send_step > timeout_ms) {
+        t->now += timeout_ms;
+        return BL_IO_TIMEOUT;
+    }
+    t->now += t->send_step;
+    return 1;
+}
+
+static int32_t tr_recv(void *ctx, uint8_t *data, size_t len, uint32_t timeout_ms)
+{
+    trickle_t *t = ctx;
+    (void)len;
+    if (timeout_ms == 0u) {
+        return BL_IO_TIMEOUT;
+    }
+    if (t->step > timeout_ms) {
+        t->now += timeout_ms;
+        return BL_IO_TIMEOUT;
+    }
+    t->now += t->step;
+    t->recvs++;
+    const char *src = t->in_loop ? t->loop : t->head;
+    data[0] = (uint8_t)src[t->pos++];
+    if (src[t->pos] == '\0') {
+        t->pos = 0;
+        t->in_loop = true;
+    }
+    return 1;
+}
+
+static void tr_close(void *ctx)
+{
+    (void)ctx;
+}
+
+static uint32_t tr_now(void *ctx)
+{
+    return ((trickle_t *)ctx)->now;
+}
+
+static void tr_sleep(void *ctx, uint32_t ms)
+{
+    ((trickle_t *)ctx)->now += ms;
+}
+
+static void trickle_case(int which, const char *head, const char *loop, uint32_t step, uint32_t send_step,
+                         bl_status_t want)
+{
+    static trickle_t t;
+    static uint8_t buf[4096];
+    static bl_json_token_t tokens[256];
+    memset(&t, 0, sizeof t);
+    t.head = head;
+    t.loop = loop;
+    t.step = step;
+    t.send_step = send_step;
+    t.now = 123456;
+    t.in_loop = head[0] == '\0';
+    bl_transport_t tp = {tr_connect, tr_send, tr_recv, tr_close, NULL, &t};
+    bl_clock_t clk = {tr_now, tr_sleep, &t};
+    bl_client_config_t cfg;
+    bl_client_config_init(&cfg);
+    cfg.transport = &tp;
+    cfg.clock = &clk;
+    cfg.host = "api.example.test";
+    cfg.port = 443;
+    cfg.buf = buf;
+    cfg.buf_size = sizeof buf;
+    cfg.tokens = tokens;
+    cfg.token_count = 256;
+    cfg.timeout_ms = 5000;
+    cfg.max_retries = 2;
+    harness_t *h = malloc(sizeof *h);
+    assert_non_null(h);
+    assert_int_equal(bl_client_init(&h->client, &cfg), BL_OK);
+    uint32_t start = t.now;
+    bl_status_t st = call(h, which);
+    uint32_t spent = t.now - start;
+    n_cases++;
+    if (st != want || spent > cfg.timeout_ms + (step > send_step ? step : send_step)) {
+        fail_msg("trickle (%s, step %u ms): got %s after %u ms (%d recvs), want %s within %u ms + one step",
+                 call_names[which], step, bl_status_str(st), spent, t.recvs, bl_status_str(want), cfg.timeout_ms);
+    }
+    free(h);
+}
+
+static void trickling_server(void **state)
+{
+    (void)state;
+    static const uint32_t steps[] = {1, 7, 250, 4999, 5000, 6000};
+    char ok[512];
+    answer(ok, sizeof ok, "HTTP/1.1 200 OK", update_ok_body);
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        uint32_t s = steps[i];
+        trickle_case(C_UPDATE, "HTTP/1.1 200 OK\r\n", "X-Trickle: a\r\n", s, 0, BL_ERR_TIMEOUT);
+        trickle_case(C_UPDATE, "", "HTTP/1.1 100 Continue\r\n\r\n", s, 0, BL_ERR_TIMEOUT);
+        trickle_case(C_LIST, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\n{\"links\":[\r\n", "1\r\n \r\n",
+                     s, 0, BL_ERR_TIMEOUT);
+        trickle_case(C_MK_LIST, "HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n{\"links\":[", " ", s, 0,
+                     BL_ERR_TIMEOUT);
+        trickle_case(C_EXCHANGE, "HTTP/1.1 201 Created\r\n", "X-Trickle: a\r\n", s, 0, BL_ERR_OUTCOME_UNKNOWN);
+        trickle_case(C_TOKEN, "HTTP/1.1 201 Created\r\n", "X-Trickle: a\r\n", s, 0, BL_ERR_TIMEOUT);
+        if (s >= 250u) {
+            /* a slow reader: one request byte per send; the request cannot
+             * leave within the deadline (the answer would never come) */
+            trickle_case(C_EXCHANGE, "", "x", 6000, s, BL_ERR_TIMEOUT);
+            trickle_case(C_UPDATE, "", "x", 6000, s, BL_ERR_TIMEOUT);
+        }
+    }
+    /* A slow reader that does take the whole request, then a silent server. */
+    trickle_case(C_EXCHANGE, "", "x", 6000, 1, BL_ERR_OUTCOME_UNKNOWN);
+    trickle_case(C_UPDATE, "", "x", 6000, 1, BL_ERR_TIMEOUT);
+    /* A whole answer, but slower than the deadline allows. */
+    trickle_case(C_UPDATE, ok, "X", 100, 0, BL_ERR_TIMEOUT);
+}
+
+static void summary(void **state)
+{
+    (void)state;
+    printf("hostile server answers: %lu cases\n", n_cases);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(long_status_and_headers),
+        cmocka_unit_test(thousands_of_headers),
+        cmocka_unit_test(status_lines_and_framing),
+        cmocka_unit_test(chunk_sizes),
+        cmocka_unit_test(content_length),
+        cmocka_unit_test(bodies_with_nul_and_bad_strings),
+        cmocka_unit_test(raw_invalid_utf8),
+        cmocka_unit_test(deep_nesting_and_token_budget),
+        cmocka_unit_test(numbers_out_of_range),
+        cmocka_unit_test(service_unavailable_with_retry_after),
+        cmocka_unit_test(hostile_lists),
+        cmocka_unit_test(trickling_server),
+        cmocka_unit_test(summary),
+        /* Last: under UBSan an overflow here ends the whole program. */
+        cmocka_unit_test(absurd_waits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
