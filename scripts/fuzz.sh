@@ -40,7 +40,7 @@ for arg in "$@"; do
     --replay) mode=replay ;;
     --merge) merge=1 ;;
     --list) printf '%s\n' "${TARGETS[@]}"; exit 0 ;;
-    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $arg" >&2; exit 2 ;;
     *)
       if [[ " ${TARGETS[*]} " != *" $arg "* ]]; then
@@ -99,7 +99,8 @@ replay() {
   # Files as arguments: each runs once, exactly as stored.
   if ! printf '%s\0' "${files[@]}" | xargs -0 "$bin" "${common[@]}" >"$log" 2>&1; then
     echo "  $t: REPLAY FAILED ($log)"
-    grep -E "^Running:|ERROR|runtime error|invariant failed|SUMMARY" "$log" | tail -12 | sed 's/^/    /'
+    grep -E "^Running:" "$log" | tail -1 | sed 's/^/    /'
+    grep -E "ERROR|runtime error|invariant failed|not wiped|cJSON rejects|SUMMARY" "$log" | head -8 | sed 's/^/    /'
     return 1
   fi
   echo "  $t: replayed ${#files[@]} inputs, ok"

@@ -101,6 +101,24 @@ static void check_instant(const uint8_t *data)
     bl_datetime_t dt;
     bl_datetime_from_unix(t, &dt);
     FUZZ_CHECK(bl_datetime_to_unix(&dt) == t);
+
+    /* The raw 64-bit value: out of range it saturates (from_unix) or is
+     * refused (format); an unnormalised fraction carries into the seconds. */
+    int64_t wide = (int64_t)raw;
+    bl_datetime_t sat;
+    bl_datetime_from_unix(wide, &sat);
+    int64_t clamped = wide < FUZZ_UNIX_MIN ? FUZZ_UNIX_MIN : (wide > FUZZ_UNIX_MAX ? FUZZ_UNIX_MAX : wide);
+    FUZZ_CHECK(bl_datetime_to_unix(&sat) == clamped);
+    uint32_t raw_ns = ((uint32_t)data[8] << 24) | ((uint32_t)data[9] << 16) | ((uint32_t)data[10] << 8) | data[11];
+    char a[BL_DATETIME_STR_MAX];
+    char b[BL_DATETIME_STR_MAX];
+    size_t na = bl_datetime_format_utc(t, raw_ns, a, sizeof a);
+    size_t nb = bl_datetime_format_utc(t + (int64_t)(raw_ns / 1000000000u), raw_ns % 1000000000u, b, sizeof b);
+    FUZZ_CHECK(na == nb && memcmp(a, b, na + 1u) == 0);
+    int64_t carry = (int64_t)(raw_ns / 1000000000u);
+    bool out_of_range = wide > FUZZ_UNIX_MAX - carry || wide + carry < FUZZ_UNIX_MIN;
+    na = bl_datetime_format_utc(wide, raw_ns, a, sizeof a);
+    FUZZ_CHECK((na == 0u) == out_of_range);
     time_t tt = (time_t)t;
     struct tm tm;
     FUZZ_CHECK(gmtime_r(&tt, &tm) != NULL);

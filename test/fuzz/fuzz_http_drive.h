@@ -179,6 +179,29 @@ static inline void fuzz_http_read(const uint8_t *in, size_t n, size_t cap, fuzz_
         fuzz_check_reader(&r, cap);
     }
     res->done = bl_http_reader_done(&r);
+    if (res->done && off < n) {
+        /* Bytes past the end of the message (a pipelined or bogus reply)
+         * may still arrive: they are counted, the connection is not
+         * reused, and the body and its NUL stay as they were. */
+        size_t blen0 = 0;
+        const char *b0 = bl_http_reader_body(&r, &blen0);
+        char *before = fuzz_dup((const uint8_t *)b0, blen0);
+        size_t avail = 0;
+        char *space = bl_http_reader_space(&r, &avail);
+        size_t take = avail < n - off ? avail : n - off;
+        if (take > 0u) {
+            FUZZ_CHECK(space >= buf && (size_t)(space - buf) + take <= cap - 1u);
+            memcpy(space, in + off, take);
+            size_t extra0 = r.extra;
+            FUZZ_CHECK(bl_http_reader_feed(&r, take) == BL_OK);
+            FUZZ_CHECK(bl_http_reader_done(&r) && r.extra == extra0 + take && !r.meta.keep_alive);
+            size_t blen1 = 0;
+            const char *b1 = bl_http_reader_body(&r, &blen1);
+            FUZZ_CHECK(blen1 == blen0 && b1[blen1] == '\0');
+            FUZZ_CHECK(blen0 == 0u || memcmp(b1, before, blen0) == 0);
+        }
+        free(before);
+    }
     res->meta = r.meta;
     if (res->done) {
         FUZZ_CHECK(res->status == BL_OK);
