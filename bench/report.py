@@ -259,6 +259,12 @@ def hotspots_md(build):
             out.append(f"\nIn this call {mbed:.0f}% of the client's instructions are in mbedTLS "
                        f"(record encryption), {libc:.0f}% in libc, the rest in banklink.")
         out.append("")
+    # Where the peer's instructions go, by library: what libcurl itself costs.
+    for proto, ptitle in PROTOS:
+        _, objs = profile(os.path.join(build, "cg", f"e2e_{proto}_moneykit_curl.out"), 0)
+        if objs:
+            parts = ", ".join(f"{k} {v:.0f}%" for k, v in sorted(objs.items(), key=lambda kv: -kv[1]) if v >= 1)
+            out.append(f"libcurl+cJSON, MoneyKit call over {ptitle}, instructions by library: {parts}.\n")
     return "\n".join(out)
 
 
@@ -307,7 +313,8 @@ def main():
         "measured in the same run; instruction counts (valgrind `callgrind`) are the primary, "
         "repeatable measure, wall-clock figures swing with scheduling.",
         "",
-        f"Machine: {info.get('cpu', '?')}, {info.get('cpus', '?')} CPUs, {info.get('kernel', '?')}; "
+        f"Machine: {info.get('cpu', '?')}, {info.get('cpus', '?')} CPUs (load average {info.get('load', '?')} "
+        f"when the run started), {info.get('kernel', '?')}; "
         f"{info.get('cc', '?')}, `-O2`. Peers: cJSON {info.get('cjson', '?')}, {info.get('curl', '?')}, "
         f"mbedTLS {info.get('mbedtls', '?')} (banklink's TLS and the server).",
         "",

@@ -11,9 +11,9 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.95
 set grid ytics lc rgb "#dddddd"
-set key top left font ",9"
+set key top left horizontal font ",9"
 set yrange [0:*]
-set offsets 0, 0, graph 0.15, 0
+set offsets 0, 0, graph 0.22, 0
 set xtics nomirror scale 0 font ",9"
 set ytics font ",9"
 set format y "%.0s%c"

@@ -58,6 +58,7 @@ rm -f "$cg"/*.out "$build"/profile_*.txt
 {
   echo "info,cpu,$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//; s/,/ /g')"
   echo "info,cpus,$(nproc)"
+  echo "info,load,$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "info,kernel,Linux $(uname -r)"
   echo "info,cc,$(cc --version | head -1 | sed 's/,/ /g')"
   echo "info,cjson,$(dpkg-query -W -f='${Version}' libcjson-dev 2>/dev/null || echo '?')"
