@@ -54,7 +54,10 @@ class ConnectionReuse(s.E2ETest):
         self.assertEqual(stats["connections"], 6)
         self.assertGreaterEqual(len(stats["idle_closed"]), 5)
         self.assertEqual(len({r["connection"] for r in stats["requests"]}), 6)
-        self.assertIn(RECONNECT_NOTE, res.stderr)
+        self.assertEqual(res.stderr.count("* connected"), 6)
+        # Found dead before the request went out (usually), or reset under
+        # it and retried: either way invisible to the user.
+        self.assertTrue(RECONNECT_NOTE in res.stderr or "retrying in" in res.stderr, res.stderr[-2000:])
 
     def test_server_closes_idle_connection_token_then_get(self):
         self.mock.control("POST", "seed", {"moneykit_links": 1})
@@ -62,7 +65,9 @@ class ConnectionReuse(s.E2ETest):
         res = self.run_moneykit("get-link", "mk_bulk00000")
         out = self.assert_ok(res)
         self.assertEqual(out["link_id"], "mk_bulk00000")
-        self.assertEqual(self.mock.stats()["connections"], 2)
+        stats = self.mock.stats()
+        self.assertEqual([r["path"] for r in stats["requests"]], ["/auth/token", "/links/mk_bulk00000"])
+        self.assertEqual(stats["connections"], 2)
 
     def test_no_keepalive_server(self):
         self.mock.control("POST", "seed", {"moneykit_links": 4})

@@ -182,12 +182,13 @@ class Conn:
 
 
 def send(sock, data, bytewise):
-    """Write @data, one send per byte when @bytewise."""
+    """Write @data, one send per byte when @bytewise. Returns the sends made."""
     if not bytewise:
         sock.sendall(data)
-        return
+        return 1
     for i in range(len(data)):
         sock.sendall(data[i:i + 1])
+    return len(data)
 
 
 CHUNK_MAX = 1531   # odd, so chunk boundaries fall anywhere in a long list

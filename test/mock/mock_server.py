@@ -55,7 +55,8 @@ BEHAVIOURS = {
     "malformed_status": (0, 0, "garbage status line"),
     "conflicting_length": (0, 0, "two different Content-Length headers"),
     "keepalive_close_idle": (1, 1, "keepalive_close_idle:MS close a keep-alive connection idle for MS "
-                                   "(0: right after each answer, still advertising keep-alive)"),
+                                   "(0: right after each answer, still advertising keep-alive, even if the client "
+                                   "already sent its next request)"),
     "no_keepalive": (0, 0, "always Connection: close"),
     "expire_token": (0, 1, "expire_token[:N] the next N (default 1) MoneyKit calls with a valid token answer 401 "
                            "api_error.auth.expired_access_token; that token stays expired"),
@@ -247,9 +248,9 @@ def decide(state, req, behaviours, prefix):
     return route.handler(state, req, params), route, params
 
 
-def write_response(sock, state, req, reply, body, behaviours, keep):
+def write_response(sock, state, req, reply, body, behaviours, keep, record=None):
     """Frame @body as the behaviours say and send it. Returns whether the
-    connection stays open."""
+    connection stays open; @record["sends"] gets the number of sends."""
     bytewise = find(behaviours, "bytewise") is not None
     for name in ("no_length", "close_mid_body", "malformed_status", "conflicting_length",
                  "no_keepalive"):
@@ -285,7 +286,9 @@ def write_response(sock, state, req, reply, body, behaviours, keep):
     if find(behaviours, "close_mid_body") is not None:
         payload = body[:len(body) // 2]
         keep = False
-    mh.send(sock, wire + payload, bytewise)
+    sends = mh.send(sock, wire + payload, bytewise)
+    if record is not None:
+        record["sends"] = sends
     return keep
 
 
@@ -321,7 +324,8 @@ def handle_api(sock, state, req, idx):
     delay = find(behaviours, "delay")
     if delay is not None:
         time.sleep(delay.args[0] / 1000.0)
-    return write_response(sock, state, req, reply, body, behaviours, not req.wants_close())
+    return write_response(sock, state, req, reply, body, behaviours, not req.wants_close(),
+                          record["response"])
 
 
 def seed(state, spec):
@@ -392,6 +396,13 @@ def serve_connection(state, raw, idx, tls_ctx):
         while True:
             idle = find(state.behaviours, "keepalive_close_idle")
             idle_s = idle.args[0] / 1000.0 if idle is not None else DEFAULT_IDLE_S
+            if not first and idle_s == 0:
+                # Close right after the answer, whatever the client may have
+                # sent meanwhile: every next request finds a dead connection.
+                with state.lock:
+                    state.idle_closed.append(idx)
+                log(state, "#%d closed right after the answer (keepalive_close_idle:0)" % idx)
+                return
             if not conn.wait_for_request(DEFAULT_IDLE_S if first else idle_s):
                 if not first and not isinstance(conn.last_error, EOFError):
                     with state.lock:

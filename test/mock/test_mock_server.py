@@ -188,9 +188,11 @@ class Behaviours(MockTest):
 
     def test_bytewise(self):
         self.mock.config("bytewise")
-        raw, reads = raw_exchange(self.mock, heron_request())
+        raw, _ = raw_exchange(self.mock, heron_request())
         self.assertIn(b"integration_link", raw)
-        self.assertGreater(reads, 1)   # the kernel may coalesce bytes a slow reader missed
+        # The reader may see the bytes coalesced (a loaded machine reads
+        # late); the server's count of sends says what went on the wire.
+        self.assertEqual(self.mock.api_requests()[0]["response"]["sends"], len(raw))
 
     def test_interim(self):
         self.mock.config("interim")
@@ -459,7 +461,9 @@ class StartOptions(unittest.TestCase):
         t0 = time.monotonic()
         mock = MockServer(host="::1", path_prefix="/prefix").start()
         self.addCleanup(mock.stop)
-        self.assertLess(time.monotonic() - t0, 0.5)
+        # Well under a second alone; the margin covers a loaded machine
+        # running the suites in parallel.
+        self.assertLess(time.monotonic() - t0, 2.0)
         s = socket.create_connection(("::1", mock.port), timeout=5)
         s.sendall(heron_request("x").replace(b"/api/", b"/prefix/api/"))
         data = s.recv(65536)
