@@ -231,19 +231,61 @@ class Call:
         self.name, self.args, self.env, self.schema = name, args, env, schema
 
 
+# The link of ExchangeTokenForLinkResponse's example in moneykit-links.yaml.
+SPEC_EXAMPLE_LINK = {
+    "link_id": "mk_eqkWN34UEoa2NxyALG8pcV", "institution_id": "chase", "institution_name": "Chase",
+    "provider": "mx", "state": "connected", "last_synced_at": "2023-02-16T09:14:11",
+    "tags": ["user_type:admin"],
+    "products": {
+        "accounts": {"refreshed_at": "2023-02-16T09:14:11", "last_attempted_at": "2023-02-16T09:14:11"},
+        "identity": {"refreshed_at": "2023-02-16T09:14:11", "last_attempted_at": "2023-02-16T09:14:11",
+                     "settings": {"required": True, "prefetch": False}}}}
+HERON_INTEGRATION = "int_conformance"
+HERON_END_USER = "8432b0b7-11fa-4334-b496-5f850c35bb43"
+MONEYKIT_LINK_ID = "mk_eqkWN34UEoa2NxyALG8pcV"
+
+
 def calls_for(api):
+    """Every call banklink makes that the spec describes.
+
+    Not here: `moneykit list-links` (GET /links), which is not in
+    specs/moneykit-links.yaml (the subset written from MoneyKit's
+    documentation has no list endpoint); Prism with --errors would answer it
+    404. It is tested against the project's mock only (test/e2e/test_lists.py,
+    answer shaped like MoneyKit's SDK model GetLinksResponse).
+    """
     heron_env = {"HERON_API_KEY": API_KEY}
     creds = {"MONEYKIT_CLIENT_ID": CLIENT_ID, "MONEYKIT_CLIENT_SECRET": CLIENT_SECRET}
+    bearer = {"MONEYKIT_ACCESS_TOKEN": BEARER}
     if api == "heron":
-        return [Call("heron update-link",
-                     ["heron", "update-link", SEED_ITEM_ID, "--access-token", SEED_ACCESS_TOKEN],
-                     heron_env, expect.HERON_UPDATE_LINK)]
+        return [
+            Call("heron update-link",
+                 ["heron", "update-link", SEED_ITEM_ID, "--access-token", SEED_ACCESS_TOKEN],
+                 heron_env, expect.HERON_UPDATE_LINK),
+            Call("heron list-links", ["heron", "list-links", HERON_END_USER], heron_env, expect.HERON_LIST),
+            Call("heron list-links --integration",
+                 ["heron", "list-links", HERON_END_USER, "--integration", HERON_INTEGRATION],
+                 heron_env, expect.HERON_LIST),
+            Call("heron create-link",
+                 ["heron", "create-link", HERON_INTEGRATION, "--item-id", SEED_ITEM_ID,
+                  "--end-user-id", HERON_END_USER, "--access-token", SEED_ACCESS_TOKEN,
+                  "--end-user-name", "Acme Corp"],
+                 heron_env, expect.HERON_CREATE_LINK),
+            Call("heron refresh-link", ["heron", "refresh-link", HERON_INTEGRATION, SEED_ITEM_ID],
+                 heron_env, expect.HERON_CREATE_LINK),
+            Call("heron delete-links", ["heron", "delete-links", HERON_INTEGRATION, HERON_END_USER],
+                 heron_env, expect.EMPTY),
+        ]
     return [
         Call("moneykit token", ["moneykit", "token"], creds, expect.MONEYKIT_TOKEN),
         Call("moneykit exchange-token", ["moneykit", "exchange-token", SEED_EXCHANGEABLE],
-             {"MONEYKIT_ACCESS_TOKEN": BEARER}, expect.MONEYKIT_EXCHANGE),
+             bearer, expect.MONEYKIT_EXCHANGE),
         Call("moneykit exchange-token (client credentials)",
              ["moneykit", "exchange-token", SEED_EXCHANGEABLE], creds, expect.MONEYKIT_EXCHANGE),
+        Call("moneykit get-link", ["moneykit", "get-link", MONEYKIT_LINK_ID], bearer, expect.MONEYKIT_LINK),
+        Call("moneykit get-link (client credentials)", ["moneykit", "get-link", MONEYKIT_LINK_ID], creds,
+             expect.MONEYKIT_LINK),
+        Call("moneykit delete-link", ["moneykit", "delete-link", MONEYKIT_LINK_ID], bearer, expect.EMPTY),
     ]
 
 
@@ -265,6 +307,9 @@ def check_one(call, rc, out, err, sent):
         doc = json.loads(out)
     except ValueError as e:
         return "stdout is not JSON (%s)" % e
+    if call.schema is expect.EMPTY:
+        # A delete: the API answers no body, the tool prints {}.
+        return None if doc == {} else "printed %r, expected {}" % (doc,)
     try:
         if sent is not None:
             expect.check_output(doc, sent, call.schema)
@@ -282,7 +327,8 @@ def static_spec(spec, workdir):
     timestamps such as "2023-02-16T09:14:11", which JSON Schema's date-time
     format rejects; with --errors Prism would then refuse to serve the
     spec's examples at all (HTTP 500, response violation). Static mode is
-    about serving those examples, so it drops the format. Dynamic mode
+    about serving those examples, so it drops the format, and gives the
+    get-link answer (which has no example) the exchange example's link. Dynamic mode
     keeps the original spec, so that random datetimes are real datetimes.
     Request schemas are untouched: the check of banklink's requests is the
     same in both modes.
@@ -304,6 +350,14 @@ def static_spec(spec, workdir):
         text = json.dumps(doc, indent=1)
     else:
         text = re.sub(r"(?m)^[ \t]*format:[ \t]*['\"]?date-time['\"]?[ \t]*\n", "", text)
+        # GET /links/{id} has no example of its own: without one Prism
+        # serves "string" for every field, datetimes included. Give
+        # LinkCommon the link of the spec's own exchange example (JSON is
+        # YAML flow style, so it goes on one line).
+        text, n = re.subn(r"(?m)^(    LinkCommon:\n)", lambda m: m.group(1) + "      example: "
+                          + json.dumps(SPEC_EXAMPLE_LINK) + "\n", text)
+        if n != 1:
+            raise RuntimeError("static spec: no LinkCommon schema in %s" % spec)
     out = os.path.join(workdir, "static-" + os.path.basename(spec))
     with open(out, "w", encoding="utf-8") as f:
         f.write(text)
@@ -327,7 +381,10 @@ def run_calls(opts, prism, relay, call, n, failures):
                 sent = json.loads(text) if 200 <= status < 300 else None
             except ValueError:
                 sent = None
-            if sent is None and rc == 0:
+            if call.schema is expect.EMPTY:
+                if not 200 <= status < 300 or text.strip():
+                    problem = "Prism answered %d %r to a delete, expected 2xx, no body" % (status, text[:300])
+            elif sent is None and rc == 0:
                 problem = "exit 0 but Prism answered %d %s" % (status, text[:300])
             elif sent is not None and call.schema is expect.MONEYKIT_TOKEN:
                 secrets = secrets + [sent.get("access_token")]
@@ -367,7 +424,7 @@ def run(opts):
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     for mode, name, ok, n in summary:
-        print("%-8s %-46s %3d/%d decoded exactly as Prism sent it" % (mode, name, ok, n))
+        print("%-8s %-48s %3d/%d decoded exactly as Prism sent it" % (mode, name, ok, n))
     for i, f in enumerate(failures):
         print("FAIL: " + (f if i < 10 else f.split("\n")[0]))
     passed = sum(ok for _, _, ok, _ in summary)
