@@ -156,12 +156,6 @@ static bl_status_t create_body(bl_buf_t *b, const void *ctx, bl_secrets_t *secre
 
 /* ----------------------------------------------------------------- calls */
 
-/* A caller value that goes into a header, path, query or JSON string. */
-static bool value_ok(const char *v)
-{
-    return bl_http_value_ok(v) && bl_utf8_valid(v, strlen(v));
-}
-
 /* What varies between Heron calls; the rest is common. */
 typedef struct heron_req {
     bl_method_t method;
@@ -182,7 +176,8 @@ static bl_status_t api_error(bl_client_t *c, const bl_response_t *resp)
     /* The body may be an HTML page from a proxy; then there is nothing to keep. */
     bl_status_t ignored = bl_heron_decode_error(resp->body, resp->len, c->cfg.tokens, c->cfg.token_count, &c->last);
     (void)ignored;
-    return bl_client_fail(c, resp->status == 429 ? BL_ERR_RATE_LIMITED : BL_ERR_API);
+    bool limited = resp->status == 429 || (resp->status == 503 && c->last.retry_after_ms >= 0);
+    return bl_client_fail(c, limited ? BL_ERR_RATE_LIMITED : BL_ERR_API);
 }
 
 static bl_status_t heron_call(bl_client_t *c, const char *api_key, const heron_req_t *r, bl_response_t *resp)
@@ -224,7 +219,7 @@ static bl_status_t begin(bl_client_t *c, const char *api_key, const char *const 
         return bl_client_fail(c, BL_ERR_INVALID_ARG);
     }
     for (size_t i = 0; i < n; i++) {
-        if (!value_ok(values[i])) {
+        if (!bl_http_text_ok(values[i])) {
             return bl_client_fail(c, BL_ERR_INVALID_ARG);
         }
     }
@@ -262,8 +257,8 @@ bl_status_t bl_heron_create_link(bl_client_t *client, const char *api_key, const
     memset(out, 0, sizeof *out);
     const char *const values[] = {heron_id, link->item_id, link->end_user_id, link->access_token};
     bl_status_t st = begin(client, api_key, values, 4);
-    if (st == BL_OK && ((link->end_user_name != NULL && !value_ok(link->end_user_name)) ||
-                        (link->asset_report_token != NULL && !value_ok(link->asset_report_token)))) {
+    if (st == BL_OK && ((link->end_user_name != NULL && !bl_http_text_ok(link->end_user_name)) ||
+                        (link->asset_report_token != NULL && !bl_http_text_ok(link->asset_report_token)))) {
         st = bl_client_fail(client, BL_ERR_INVALID_ARG);
     }
     if (st != BL_OK) {

@@ -96,8 +96,14 @@ BL_NODISCARD bl_status_t bl_http_write_request(bl_buf_t *out, const char *host, 
  *  that "." and ".." are encoded so they are not dot-segments). */
 void bl_http_put_encoded(bl_buf_t *b, const char *s, size_t len);
 
-/** True when @p v is a non-empty header value with no byte below 0x20 or 0x7F. */
+/** True when @p v can be a header value: non-empty printable ASCII
+ *  (0x20–0x7E), at most BL_MAX_VALUE_LEN bytes. */
 bool bl_http_value_ok(const char *v);
+
+/** True when @p v can be an encoded value (path segment, query, JSON
+ *  string): non-empty, valid UTF-8, no control byte, at most
+ *  BL_MAX_VALUE_LEN bytes. */
+bool bl_http_text_ok(const char *v);
 
 /** Response line and header facts the client keeps. -1 means "not sent". */
 typedef struct bl_http_meta {

@@ -58,11 +58,28 @@ bool bl_http_value_ok(const char *v)
     size_t n = 0;
     for (const char *p = v; *p != '\0'; p++, n++) {
         unsigned char c = (unsigned char)*p;
-        if (c < 0x20u || c == 0x7Fu || n >= BL_MAX_VALUE_LEN) {
+        /* Keys and tokens are printable ASCII; anything else in a header
+         * is either a mistake or an attempt to inject one. */
+        if (c < 0x20u || c >= 0x7Fu || n >= BL_MAX_VALUE_LEN) {
             return false;
         }
     }
     return true;
+}
+
+bool bl_http_text_ok(const char *v)
+{
+    if (v == NULL || v[0] == '\0') {
+        return false;
+    }
+    size_t n = 0;
+    for (const char *p = v; *p != '\0'; p++, n++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20u || c == 0x7Fu || n >= BL_MAX_VALUE_LEN) {
+            return false;
+        }
+    }
+    return bl_utf8_valid(v, n);
 }
 
 static bool is_tchar(unsigned char c)

@@ -101,10 +101,31 @@ static long read_u_escape(const char *s, size_t len, size_t *r)
     return cp;
 }
 
+/* Does any byte of the 8 in w need a closer look (below 0x20 or a
+ * backslash)? Exact: the borrow tricks flag a byte only when it matches. */
+static bool word_needs_look(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    const uint64_t highs = 0x8080808080808080u;
+    uint64_t ctl = (w - ones * 0x20u) & ~w & highs;
+    uint64_t bs = w ^ (ones * (uint64_t)'\\');
+    bs = (bs - ones) & ~bs & highs;
+    return (ctl | bs) != 0u;
+}
+
 bl_status_t bl_json_unescape(char *s, size_t len, size_t *out_len)
 {
     size_t r = 0;
-    /* Most strings have no escape: scan without copying first. */
+    /* Most strings have no escape: scan without copying first, eight
+     * bytes at a time while none of them is special. */
+    while (r + 8u <= len) {
+        uint64_t w;
+        memcpy(&w, s + r, sizeof w);
+        if (word_needs_look(w)) {
+            break;
+        }
+        r += 8u;
+    }
     while (r < len && s[r] != '\\') {
         if ((unsigned char)s[r] < 0x20u) {
             return BL_ERR_JSON;
@@ -217,11 +238,12 @@ enum { X_VALUE, X_VALUE_OR_CLOSE, X_KEY, X_KEY_OR_CLOSE, X_COLON, X_COMMA_OR_CLO
  * jsmn's strict mode still lets through separators in the wrong place
  * ({"a":1,}, {"a" "b"}, {"a":,"b":1}). One pass over the text with the
  * grammar's few states closes those holes, checks every primitive and
- * that only white space follows the object. Tokens come in text order, so
+ * that only white space follows the object, and unescapes each string as
+ * it passes. Tokens come in text order, so
  * the open containers are followed through jsmn's parent links: no depth
  * limit, no stack.
  */
-static bl_status_t check_structure(const char *t, size_t len, const bl_json_token_t *tok)
+static bl_status_t check_structure(char *t, size_t len, const bl_json_token_t *tok, int count)
 {
     int cur = -1;  /* innermost open container */
     int next = 0;  /* token of the next value or key */
@@ -263,17 +285,24 @@ static bl_status_t check_structure(const char *t, size_t len, const bl_json_toke
             continue;
         }
         bool key = want == X_KEY || want == X_KEY_OR_CLOSE;
-        if (!key && want != X_VALUE && want != X_VALUE_OR_CLOSE) {
-            return BL_ERR_JSON;
+        if ((!key && want != X_VALUE && want != X_VALUE_OR_CLOSE) || next >= count) {
+            return BL_ERR_JSON; /* misplaced, or text past where jsmn stopped (a NUL) */
         }
         if (c == '"') {
-            /* jsmn has checked the escapes; only find the end. */
-            for (i++; i < len && t[i] != '"'; i++) {
-                if (t[i] == '\\') {
-                    i++;
-                }
+            /* The token says where the string is; unescape it in place
+             * (refusing control bytes and bad escapes) and terminate it. */
+            if (tok[next].type != BL_JSON_STRING) {
+                return BL_ERR_JSON;
             }
-            i++;
+            size_t start = (size_t)tok[next].start;
+            size_t out_len;
+            bl_status_t st = bl_json_unescape(t + start, (size_t)tok[next].end - start, &out_len);
+            if (st != BL_OK) {
+                return st;
+            }
+            /* When nothing shrank, the closing quote takes the NUL. */
+            t[start + out_len] = '\0';
+            i = (size_t)tok[next].end + 1u;
             next++;
             want = key ? X_COLON : X_COMMA_OR_CLOSE;
         } else if (key) {
@@ -283,13 +312,14 @@ static bl_status_t check_structure(const char *t, size_t len, const bl_json_toke
             want = c == '{' ? X_KEY_OR_CLOSE : X_VALUE_OR_CLOSE;
             i++;
         } else {
-            size_t start = i;
-            while (i < len && !is_json_space(t[i]) && t[i] != ',' && t[i] != '}' && t[i] != ']') {
-                i++;
-            }
-            if (!primitive_ok(t + start, i - start)) {
+            if (tok[next].type != BL_JSON_PRIMITIVE || (size_t)tok[next].start != i) {
                 return BL_ERR_JSON;
             }
+            size_t end = (size_t)tok[next].end;
+            if (!primitive_ok(t + i, end - i)) {
+                return BL_ERR_JSON;
+            }
+            i = end;
             next++;
             want = cur < 0 ? X_END : X_COMMA_OR_CLOSE;
         }
@@ -328,24 +358,11 @@ bl_status_t bl_json_parse(bl_json_doc_t *doc, char *text, size_t len, bl_json_to
     if (tokens[0].type != BL_JSON_OBJECT) {
         return BL_ERR_DECODE;
     }
-    /* Before unescaping: the grammar check reads the text as sent (and a
-     * NUL inside, where jsmn stopped, fails it). */
-    bl_status_t st = check_structure(text, len, tokens);
+    /* One pass: grammar, primitives, and every string unescaped in place
+     * (a NUL inside, where jsmn stopped, fails it). */
+    bl_status_t st = check_structure(text, len, tokens, n);
     if (st != BL_OK) {
         return st;
-    }
-    for (int i = 0; i < n; i++) {
-        bl_json_token_t *t = &tokens[i];
-        if (t->type == BL_JSON_STRING) {
-            size_t start = (size_t)t->start;
-            size_t out_len;
-            st = bl_json_unescape(text + start, (size_t)(t->end - t->start), &out_len);
-            if (st != BL_OK) {
-                return st;
-            }
-            /* When nothing shrank, the closing quote takes the NUL. */
-            text[start + out_len] = '\0';
-        }
     }
     doc->text = text;
     doc->len = len;
@@ -357,14 +374,24 @@ bl_status_t bl_json_parse(bl_json_doc_t *doc, char *text, size_t len, bl_json_to
 int bl_json_skip(const bl_json_doc_t *doc, int index)
 {
     const bl_json_token_t *t = doc->tokens;
-    int end = t[index].end;
-    int j = index + 1;
-    /* Children start inside their parent's span; the first token that
-     * does not is the next sibling (or an ancestor's). */
-    while (j < doc->count && t[j].start < end) {
-        j++;
+    if (t[index].type == BL_JSON_STRING || t[index].type == BL_JSON_PRIMITIVE) {
+        return index + 1;
     }
-    return j;
+    /* Children start inside their parent's span and tokens are in text
+     * order: the first token starting past the end is the next sibling
+     * (or an ancestor's). Binary search keeps nested lookups linear. */
+    int end = t[index].end;
+    int lo = index + 1;
+    int hi = doc->count;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (t[mid].start < end) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
 }
 
 static const char *tok_text(const bl_json_doc_t *doc, int index)

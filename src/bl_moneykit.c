@@ -293,7 +293,8 @@ static bl_status_t api_error(bl_client_t *c, const bl_response_t *resp)
     /* A proxy's HTML page decodes to nothing; the HTTP status still tells. */
     bl_status_t ignored = bl_moneykit_decode_error(resp->body, resp->len, c->cfg.tokens, c->cfg.token_count, &c->last);
     (void)ignored;
-    return bl_client_fail(c, resp->status == 429 ? BL_ERR_RATE_LIMITED : BL_ERR_API);
+    bool limited = resp->status == 429 || (resp->status == 503 && c->last.retry_after_ms >= 0);
+    return bl_client_fail(c, limited ? BL_ERR_RATE_LIMITED : BL_ERR_API);
 }
 
 bl_status_t bl_moneykit_fetch_token(bl_client_t *client, bl_moneykit_auth_t *auth)
@@ -305,7 +306,7 @@ bl_status_t bl_moneykit_fetch_token(bl_client_t *client, bl_moneykit_auth_t *aut
     if (auth->client_id == NULL || auth->client_secret == NULL) {
         return bl_client_fail(client, BL_ERR_NO_TOKEN);
     }
-    if (!bl_http_value_ok(auth->client_id) || !bl_http_value_ok(auth->client_secret)) {
+    if (!bl_http_text_ok(auth->client_id) || !bl_http_text_ok(auth->client_secret)) {
         return bl_client_fail(client, BL_ERR_INVALID_ARG);
     }
     static const char *const segments[] = {"auth", "token"};
@@ -350,12 +351,6 @@ static bool token_fresh(const bl_client_t *c, const bl_moneykit_auth_t *auth)
 static bool have_credentials(const bl_moneykit_auth_t *auth)
 {
     return auth->client_id != NULL && auth->client_secret != NULL;
-}
-
-/* A caller value that goes into a path, query or JSON string. */
-static bool value_ok(const char *v)
-{
-    return bl_http_value_ok(v) && bl_utf8_valid(v, strlen(v));
 }
 
 /*
@@ -408,7 +403,7 @@ static bl_status_t begin(bl_client_t *c, const bl_moneykit_auth_t *auth, const c
         return BL_ERR_INVALID_ARG;
     }
     bl_client_clear_last(c);
-    if (value != NULL && !value_ok(value)) {
+    if (value != NULL && !bl_http_text_ok(value)) {
         return bl_client_fail(c, BL_ERR_INVALID_ARG);
     }
     return BL_OK;

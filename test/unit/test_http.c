@@ -283,13 +283,22 @@ static void test_value_ok(void **state)
     (void)state;
     for (int c = 1; c < 256; c++) {
         char v[4] = {'a', (char)c, 'b', '\0'};
-        bool want = c >= 0x20 && c != 0x7F;
+        /* header values: printable ASCII only */
+        bool want = c >= 0x20 && c < 0x7F;
         if (bl_http_value_ok(v) != want) {
             fail_msg("byte 0x%02X: got %d", (unsigned)c, !want);
         }
         char one[2] = {(char)c, '\0'};
         assert_int_equal(bl_http_value_ok(one), want);
+        /* encoded text: no control byte; bytes >= 0x80 only as valid UTF-8 */
+        assert_int_equal(bl_http_text_ok(v), c >= 0x20 && c < 0x7F);
     }
+    assert_true(bl_http_text_ok("\xc3\xa9t\xc3\xa9"));
+    assert_true(bl_http_text_ok("\xf0\x9f\x98\x80"));
+    assert_false(bl_http_text_ok("a\xf4\x90\x80\x80" "b"));
+    assert_false(bl_http_text_ok("a\xc3"));
+    assert_false(bl_http_text_ok(""));
+    assert_false(bl_http_text_ok(NULL));
     assert_false(bl_http_value_ok(NULL));
     assert_false(bl_http_value_ok(""));
     assert_true(bl_http_value_ok(" "));
