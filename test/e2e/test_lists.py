@@ -6,6 +6,8 @@ in order, on one connection); an element larger than the buffer; a body
 cut in the middle of a list."""
 
 import json
+import re
+import shutil
 
 import e2e_support as s
 from e2e_support import expect
@@ -66,6 +68,37 @@ class HeronLargeLists(s.E2ETest):
         out = self.assert_ok(res)
         self.assertEqual(len(out["links"]), 40)
         self.assert_decoded(out, self.api_requests()[0]["response"]["body"], expect.HERON_LIST, res)
+
+
+class NoHeap(s.E2ETest):
+    """The walk needs no memory beyond the static buffers: 0 heap
+    allocations for 1,000 links (valgrind counts them)."""
+
+    def run_counted(self, *args, env):
+        if shutil.which("valgrind") is None:
+            self.skipTest("valgrind not installed")
+        cmd = ["valgrind", "--error-exitcode=99", self.tool_2k(), "--base-url", self.mock.base_url]
+        proc = s.subprocess.run(cmd + list(args), env=dict(env, PATH="/usr/bin:/bin"),
+                                capture_output=True, timeout=180)
+        err = proc.stderr.decode("utf-8", "replace")
+        self.assertEqual(proc.returncode, 0, err[-3000:])
+        m = re.search(r"total heap usage: ([\d,]+) allocs", err)
+        self.assertIsNotNone(m, err[-2000:])
+        self.assertEqual(m.group(1), "0", err[-2000:])
+        return json.loads(proc.stdout)
+
+    def test_heron_1000_links_no_heap(self):
+        self.mock.control("POST", "seed", {"heron_links": BIG})
+        self.mock.config("chunked")
+        out = self.run_counted("heron", "list-links", BULK_USER, env={"HERON_API_KEY": s.HERON_KEY})
+        self.assertEqual(len(out["links"]), BIG)
+
+    def test_moneykit_1000_links_pages_no_heap(self):
+        self.mock.control("POST", "seed", {"moneykit_links": BIG})
+        out = self.run_counted("moneykit", "list-links", "--page-size", "100",
+                               env={"MONEYKIT_CLIENT_ID": s.CLIENT_ID,
+                                    "MONEYKIT_CLIENT_SECRET": s.CLIENT_SECRET})
+        self.assertEqual(len(out["links"]), BIG)
 
 
 class HeronElementSize(s.E2ETest):
