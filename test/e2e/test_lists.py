@@ -54,6 +54,18 @@ class HeronLargeLists(s.E2ETest):
     def test_1000_links_2k_buffer_chunked(self):
         self.walk("chunked", tool=self.tool_2k())
 
+    def test_10000_links_2k_buffer_chunked(self):
+        """Ten times the asked-for length: a 3.8 MB body through 2 KiB."""
+        self.mock.reset()
+        self.mock.control("POST", "seed", {"heron_links": 10 * BIG})
+        self.mock.config("chunked")
+        res = self.run_heron("list-links", BULK_USER, tool=self.tool_2k(), timeout=120)
+        out = self.assert_ok(res)
+        (req,) = self.api_requests()
+        self.assertGreater(len(req["response"]["body"]), 3500000)
+        self.assertEqual(len(out["links"]), 10 * BIG)
+        self.assert_decoded(out, req["response"]["body"], expect.HERON_LIST, res)
+
     def test_2k_build_reports_its_buffer(self):
         res = s.subprocess.run([self.tool_2k(), "--version"], capture_output=True, timeout=10)
         self.assertIn(b"work buffer 2048 bytes", res.stdout)
