@@ -634,7 +634,7 @@ static bool verify_nothing(const arena_t *a)
 static bl_status_t on_heron_link(void *ctx, const bl_heron_link_t *link)
 {
     list_seen_t *s = ctx;
-    char want[16];
+    char want[32];
     s->count++;
     snprintf(want, sizeof want, "item-%d", s->count);
     if (!str_is(&link->item_id, want) || link->status != BL_HERON_LINK_ACTIVE ||
@@ -1086,10 +1086,141 @@ static void faults_all_calls(void **state)
     assert_int_equal(failed, 0);
 }
 
+
+/* ------------------------------------------ connect and clock faults */
+
+/* A client over the fault transport with its own settings. */
+static bl_status_t update_with(ft_t *f, const variant_t *v, uint32_t retries, uint32_t timeout_ms, bool raw_error)
+{
+    static arena_t a;
+    bl_transport_t t;
+    bl_clock_t clk;
+    memset(f, 0, sizeof *f);
+    f->v = v;
+    f->now = 5000;
+    setup(&a, f, &t, &clk, &calls[0]);
+    if (!raw_error) {
+        t.raw_error = NULL;
+    }
+    a.client.cfg.max_retries = retries;
+    a.client.cfg.timeout_ms = timeout_ms;
+    a.client.cfg.log = NULL;
+    bl_status_t st = bl_heron_update_link(&a.client, API_KEY, ITEM_ID, PLAID_TOKEN, &a.heron);
+    assert_int_equal(a.client.last.status, st);
+    total_cases++;
+    return st;
+}
+
+static bl_status_t connect_fail_with;
+static int connect_fails_left;
+static int clock_jump;
+
+static bl_status_t ft_connect_status(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
+{
+    if (connect_fails_left > 0) {
+        connect_fails_left--;
+        ((ft_t *)ctx)->connect_attempts++;
+        return connect_fail_with;
+    }
+    return ft_connect(ctx, host, port, timeout_ms);
+}
+
+static uint32_t ft_now_jumping(void *ctx)
+{
+    ft_t *f = ctx;
+    f->now += (uint32_t)clock_jump;
+    return f->now;
+}
+
+static void connect_and_clock_faults(void **state)
+{
+    (void)state;
+    static variant_t v;
+    build_variant(&v, FR_LENGTH, calls[0].status_line, calls[0].body);
+    static ft_t f;
+    static arena_t a;
+    bl_transport_t t;
+    bl_clock_t clk;
+    /* What connect may answer: network failures are retried (nothing was
+     * sent), a TLS verdict is not (it would only fail the same way). */
+    static const struct {
+        bl_status_t st;
+        bool retried;
+    } kinds[] = {{BL_ERR_CONNECT, true},        {BL_ERR_RESOLVE, true},  {BL_ERR_TIMEOUT, true},
+                 {BL_ERR_TLS_HANDSHAKE, false}, {BL_ERR_TLS_CERT, false}, {BL_ERR_TLS_PIN, false}};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        for (int transient = 0; transient < 2; transient++) {
+            memset(&f, 0, sizeof f);
+            f.v = &v;
+            f.now = 5000;
+            setup(&a, &f, &t, &clk, &calls[0]);
+            t.connect = ft_connect_status;
+            connect_fail_with = kinds[i].st;
+            connect_fails_left = transient ? 1 : 100;
+            bl_status_t st = bl_heron_update_link(&a.client, API_KEY, ITEM_ID, PLAID_TOKEN, &a.heron);
+            total_cases++;
+            bl_status_t want = transient && kinds[i].retried ? BL_OK : kinds[i].st;
+            if (st != want || f.complete != (want == BL_OK ? 1 : 0)) {
+                fail_msg("connect answers %s (%s): got %s after %d connects, %d requests", bl_status_str(kinds[i].st),
+                         transient ? "once" : "always", bl_status_str(st), f.connect_attempts, f.complete);
+            }
+            assert_int_equal(a.client.last.transport_code, 104);
+        }
+    }
+    /* Many retries: the back-off doubles up to its cap and no further. */
+    memset(&f, 0, sizeof f);
+    f.v = &v;
+    f.now = 5000;
+    setup(&a, &f, &t, &clk, &calls[0]);
+    t.connect = ft_connect_status;
+    connect_fail_with = BL_ERR_CONNECT;
+    connect_fails_left = 100;
+    a.client.cfg.max_retries = 12;
+    a.client.cfg.timeout_ms = 600000;
+    a.client.cfg.log = NULL;
+    assert_int_equal(bl_heron_update_link(&a.client, API_KEY, ITEM_ID, PLAID_TOKEN, &a.heron), BL_ERR_CONNECT);
+    assert_int_equal(a.client.last.attempts, 13);
+    assert_true(f.now - 5000u <= 12u * BL_BACKOFF_MAX_MS);
+    assert_true(f.now - 5000u >= 5u * BL_BACKOFF_MAX_MS / 2u); /* the last ones waited at least half the cap */
+    total_cases++;
+    /* A clock that leaps past the deadline between two readings: the call
+     * ends with BL_ERR_TIMEOUT before connecting, nothing sent. */
+    memset(&f, 0, sizeof f);
+    f.v = &v;
+    f.now = 5000;
+    setup(&a, &f, &t, &clk, &calls[0]);
+    clk.now_ms = ft_now_jumping;
+    clock_jump = 20000;
+    assert_int_equal(bl_heron_update_link(&a.client, API_KEY, ITEM_ID, PLAID_TOKEN, &a.heron), BL_ERR_TIMEOUT);
+    assert_int_equal(f.connects, 0);
+    assert_int_equal(f.complete, 0);
+    total_cases++;
+    /* A transport without raw_error(): failures still end right, code 0. */
+    memset(&f, 0, sizeof f);
+    assert_int_equal(update_with(&f, &v, 2, DEADLINE_MS, false), BL_OK);
+    build_variant(&v, FR_LENGTH, calls[0].status_line, calls[0].body);
+    memset(&f, 0, sizeof f);
+    f.kind = FK_ERROR;
+    {
+        bl_transport_t t2;
+        bl_clock_t c2;
+        setup(&a, &f, &t2, &c2, &calls[0]);
+        f.v = &v;
+        f.kind = FK_ERROR;
+        f.at = 10;
+        f.now = 5000;
+        t2.raw_error = NULL;
+        assert_int_equal(bl_heron_update_link(&a.client, API_KEY, ITEM_ID, PLAID_TOKEN, &a.heron), BL_ERR_RECV);
+        assert_int_equal(a.client.last.transport_code, 0);
+        total_cases++;
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(faults_all_calls),
+        cmocka_unit_test(connect_and_clock_faults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -627,6 +627,7 @@ static void nul_ends_the_value(void **state)
 static void hostile_config(void **state)
 {
     (void)state;
+    unsigned long before = failures;
     static const char *const bad_hosts[] = {"", "a\rb", "a\nb", "a b\r\nX: y", "a\tb", "a\x7f", "h\xc3\xa9st",
                                             "h\xff"};
     for (size_t i = 0; i < sizeof bad_hosts / sizeof bad_hosts[0]; i++) {
@@ -667,7 +668,123 @@ static void hostile_config(void **state)
         assert_int_equal(h.script.connects, 0);
         assert_int_equal(h.script.sent_len, 0);
     }
-    assert_int_equal(failures, 0);
+    assert_int_equal(failures - before, 0);
+}
+
+/* NULL for every pointer argument of every call: BL_ERR_INVALID_ARG, no
+ * connect, nothing sent. */
+static void null_arguments(void **state)
+{
+    (void)state;
+    static harness_t h;
+    harness_init(&h, sizeof h.buf, 2);
+    bl_client_t *c = &h.client;
+    bl_heron_link_t link;
+    bl_heron_new_link_t nl = {ITEM, END_USER, TOKEN, NULL, NULL};
+    bl_moneykit_auth_t auth;
+    bl_moneykit_auth_init(&auth, NULL, NULL);
+    assert_int_equal(bl_moneykit_auth_set_token(&auth, BEARER), BL_OK);
+    bl_moneykit_exchange_t ex;
+    bl_moneykit_link_t ml;
+    size_t n = 7;
+    assert_int_equal(bl_heron_update_link(NULL, API_KEY, ITEM, TOKEN, &link), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_heron_update_link(c, API_KEY, ITEM, TOKEN, NULL), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_heron_create_link(NULL, API_KEY, HERON_ID, &nl, &link), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_heron_create_link(c, API_KEY, HERON_ID, NULL, &link), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_heron_create_link(c, API_KEY, HERON_ID, &nl, NULL), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_heron_refresh_link(NULL, API_KEY, HERON_ID, ITEM, &link), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_heron_refresh_link(c, API_KEY, HERON_ID, ITEM, NULL), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_heron_delete_links(NULL, API_KEY, HERON_ID, END_USER), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_heron_list_links(NULL, API_KEY, END_USER, on_heron, NULL, &n), BL_ERR_INVALID_ARG);
+    assert_int_equal(n, 0);
+    assert_int_equal(bl_heron_list_links(c, API_KEY, END_USER, NULL, NULL, NULL), BL_ERR_INVALID_ARG);
+    n = 7;
+    assert_int_equal(bl_heron_list_integration_links(NULL, API_KEY, HERON_ID, END_USER, on_heron, NULL, &n),
+                     BL_ERR_INVALID_ARG);
+    assert_int_equal(n, 0);
+    assert_int_equal(bl_heron_list_integration_links(c, API_KEY, HERON_ID, END_USER, NULL, NULL, NULL),
+                     BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_moneykit_auth_set_token(NULL, BEARER), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_moneykit_fetch_token(NULL, &auth), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_moneykit_fetch_token(c, NULL), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_moneykit_exchange_token(c, &auth, "x", NULL), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_moneykit_exchange_token(NULL, &auth, "x", &ex), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_moneykit_exchange_token(c, NULL, "x", &ex), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_moneykit_get_link(c, &auth, LINK_ID, NULL), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_moneykit_get_link(NULL, &auth, LINK_ID, &ml), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_moneykit_delete_link(NULL, &auth, LINK_ID), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_moneykit_delete_link(c, NULL, LINK_ID), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_moneykit_list_links(c, &auth, NULL), BL_ERR_INVALID_ARG);
+    bl_moneykit_list_init(&mk_list, 0, NULL, NULL);
+    assert_int_equal(bl_moneykit_list_links(c, &auth, &mk_list), BL_ERR_INVALID_ARG);
+    assert_int_equal(h.script.connects, 0);
+    assert_int_equal(h.script.sent_len, 0);
+    /* Values the caller passes to helpers: out of range, or nowhere to write. */
+    assert_string_equal(bl_status_str(BL_STATUS_COUNT), "BL_ERR_?");
+    assert_string_equal(bl_status_str((bl_status_t)-1), "BL_ERR_?");
+    assert_int_equal(bl_datetime_format_utc(0, 0, NULL, 0), 0);
+    char one[1] = {'x'};
+    assert_int_equal(bl_datetime_format_utc(0, 0, one, 0), 0);
+    assert_int_equal(one[0], 'x');
+    bl_timestamp_t ts;
+    assert_int_not_equal(bl_json_get_timestamp(NULL, 0, &ts), BL_OK);
+    cases += 30;
+}
+
+/* Every required field of the client settings, missing in turn. */
+static void config_fields(void **state)
+{
+    (void)state;
+    static harness_t h;
+    harness_init(&h, sizeof h.buf, 0);
+    const bl_client_config_t good = h.client.cfg;
+    bl_transport_t t = h.transport;
+    bl_clock_t k = h.clock;
+    bl_client_t c;
+    assert_int_equal(bl_client_init(NULL, &good), BL_ERR_INVALID_ARG);
+    assert_int_equal(bl_client_init(&c, NULL), BL_ERR_INVALID_ARG);
+    for (int field = 0; field < 16; field++) {
+        bl_client_config_t cfg = good;
+        bl_transport_t tt = t;
+        bl_clock_t kk = k;
+        cfg.transport = &tt;
+        cfg.clock = &kk;
+        switch (field) {
+        case 0: cfg.transport = NULL; break;
+        case 1: tt.connect = NULL; break;
+        case 2: tt.send = NULL; break;
+        case 3: tt.recv = NULL; break;
+        case 4: tt.close = NULL; break;
+        case 5: cfg.clock = NULL; break;
+        case 6: kk.now_ms = NULL; break;
+        case 7: kk.sleep_ms = NULL; break;
+        case 8: cfg.host = NULL; break;
+        case 9: cfg.port = 0; break;
+        case 10: cfg.buf = NULL; break;
+        case 11: cfg.buf_size = 255; break;
+        case 12: cfg.tokens = NULL; break;
+        case 13: cfg.token_count = 0; break;
+        case 14: cfg.host = ""; break;
+        default: cfg.host = "a\r\nb"; break;
+        }
+        assert_int_equal(bl_client_init(&c, &cfg), BL_ERR_INVALID_ARG);
+        cases++;
+    }
+    /* Optional fields left empty get their defaults: no base path, the
+     * default deadline, a jitter seed from the clock. */
+    bl_client_config_t cfg = good;
+    cfg.base_path = NULL;
+    cfg.timeout_ms = 0;
+    cfg.jitter_seed = 0;
+    cfg.buf_size = 256;
+    assert_int_equal(bl_client_init(&h.client, &cfg), BL_OK);
+    assert_string_equal(h.client.cfg.base_path, "");
+    assert_int_equal(h.client.cfg.timeout_ms, BL_DEFAULT_TIMEOUT_MS);
+    assert_int_not_equal(h.client.rng, 0);
+    assert_int_equal(bl_client_wait_ms(&h.client), 0);
+    bl_client_close(&h.client); /* not connected: nothing to close */
+    assert_int_equal(h.script.closes, 0);
+    cases++;
 }
 
 static void summary(void **state)
@@ -683,7 +800,8 @@ int main(void)
         cmocka_unit_test(control_bytes),     cmocka_unit_test(empty_null_and_length),
         cmocka_unit_test(not_utf8),          cmocka_unit_test(specials_encoded),
         cmocka_unit_test(dot_segments),      cmocka_unit_test(nul_ends_the_value),
-        cmocka_unit_test(hostile_config),    cmocka_unit_test(summary),
+        cmocka_unit_test(hostile_config),    cmocka_unit_test(null_arguments),
+        cmocka_unit_test(config_fields),     cmocka_unit_test(summary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -344,7 +344,7 @@ static void content_length(void **state)
 
 static void build_update(char *out, size_t cap, const char *item_json)
 {
-    char body[2048];
+    char body[512];
     snprintf(body, sizeof body, "{\"integration_link\":{\"item_id\":%s,\"status\":\"active\"}}", item_json);
     answer(out, cap, "HTTP/1.1 200 OK", body);
 }
@@ -404,7 +404,7 @@ static void bodies_with_nul_and_bad_strings(void **state)
     static const char list_nul[] = "HTTP/1.1 200 OK\r\nContent-Length: 33\r\n\r\n{\"links\":[{\"item_id\":\"a\0b\"}]}    ";
     assert_int_equal(run(&h, C_LIST, list_nul, sizeof list_nul - 1u, 0), BL_ERR_JSON);
     static const char tok_nul[] =
-        "HTTP/1.1 200 OK\r\nContent-Length: 58\r\n\r\n{\"access_token\":\"ab\0cd\",\"token_type\":\"bearer\",\"expires_in\":1}";
+        "HTTP/1.1 200 OK\r\nContent-Length: 61\r\n\r\n{\"access_token\":\"ab\0cd\",\"token_type\":\"bearer\",\"expires_in\":1}";
     assert_int_equal(run(&h, C_TOKEN, tok_nul, sizeof tok_nul - 1u, 0), BL_ERR_JSON);
     assert_false(last_auth.valid);
     /* A NUL in a header value is not ours to judge: the header is ignored. */
@@ -572,6 +572,8 @@ static void numbers_out_of_range(void **state)
     assert_int_equal(last_link.created.nanosecond, 999999999);
 }
 
+static bl_status_t run_seq(harness_t *h, int which, const char *const *answers, size_t n, uint32_t retries);
+
 /* Wait figures a server gives: absurd ones must not overflow (UBSan) and
  * end in a defined status with a saturated figure. */
 static void absurd_waits(void **state)
@@ -588,14 +590,21 @@ static void absurd_waits(void **state)
         "HTTP/1.1 429 Too Many Requests\r\nRetry-After: soon",
     };
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
-        size_t n = answer(resp, sizeof resp, heads[i], "{\"code\":429,\"description\":\"slow down\",\"name\":\"Too Many Requests\"}");
-        bl_status_t st = run(&h, C_UPDATE, resp, n, 0);
-        n_cases++;
+        answer(resp, sizeof resp, heads[i], "{\"code\":429,\"description\":\"slow down\",\"name\":\"Too Many Requests\"}");
+        /* The same answer to every attempt: a wait that cannot be read is
+         * no wait (retried after a back-off), a huge one is not waited for. */
+        const char *const again[] = {resp, resp, resp};
+        bl_status_t st = run_seq(&h, C_UPDATE, again, 3, 2);
         if (st != BL_ERR_RATE_LIMITED) {
             fail_msg("%s: got %s", heads[i], bl_status_str(st));
         }
         assert_true(h.client.last.retry_after_ms >= -1);
         assert_true(h.client.last.ratelimit_reset_s >= -1);
+        if (i < 4u) {
+            /* Told to wait for ages: the caller is told so too. */
+            assert_true(bl_client_wait_ms(&h.client) > BL_RETRY_AFTER_MAX_MS);
+            assert_int_equal(h.client.last.attempts, 1);
+        }
     }
 }
 
@@ -797,6 +806,201 @@ static void trickling_server(void **state)
     trickle_case(C_UPDATE, ok, "X", 100, 0, BL_ERR_TIMEOUT);
 }
 
+
+/* ------------------------------------------- statuses a server chooses */
+
+/* Several answers on one connection (keep-alive), checked in order. */
+static bl_status_t run_seq(harness_t *h, int which, const char *const *answers, size_t n, uint32_t retries)
+{
+    static step_t steps[8];
+    harness_init(h, sizeof h->buf, retries);
+    for (size_t i = 0; i < n; i++) {
+        steps[i].kind = STEP_DATA;
+        steps[i].data = answers[i];
+        steps[i].len = 0;
+    }
+    steps[n].kind = STEP_END;
+    h->script.conn_steps[0] = steps;
+    h->script.conn_count = 1;
+    n_cases++;
+    return call(h, which);
+}
+
+static char seq_buf[8][1024];
+
+static const char *ans(int slot, const char *head, const char *body)
+{
+    answer(seq_buf[slot], sizeof seq_buf[slot], head, body);
+    return seq_buf[slot];
+}
+
+static void server_statuses(void **state)
+{
+    (void)state;
+    static harness_t h;
+    const char *ok = ans(0, "HTTP/1.1 200 OK", update_ok_body);
+    /* 502 and 504 are retried for an idempotent call, after a back-off. */
+    const char *const a502[] = {ans(1, "HTTP/1.1 502 Bad Gateway", "<html/>"), ok};
+    assert_int_equal(run_seq(&h, C_UPDATE, a502, 2, 2), BL_OK);
+    assert_int_equal(h.client.last.attempts, 2);
+    assert_true(h.script.slept > 0u);
+    const char *const a504[] = {ans(1, "HTTP/1.1 504 Gateway Timeout", ""), ok};
+    assert_int_equal(run_seq(&h, C_UPDATE, a504, 2, 2), BL_OK);
+    /* ... but not for an exchange: it may have been processed. */
+    const char *const x504[] = {ans(1, "HTTP/1.1 504 Gateway Timeout", "")};
+    assert_int_equal(run_seq(&h, C_EXCHANGE, x504, 1, 2), BL_ERR_API);
+    assert_int_equal(h.client.last.attempts, 1);
+    /* Retry-After: 0 retries at once, without sleeping. */
+    const char *const now503[] = {ans(1, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0", ""), ok};
+    assert_int_equal(run_seq(&h, C_UPDATE, now503, 2, 2), BL_OK);
+    assert_int_equal(h.script.slept, 0);
+    /* An epoch x-ratelimit-reset before the server's Date: nothing to wait. */
+    const char *const past[] = {ans(1, "HTTP/1.1 429 Too Many Requests\r\nDate: Sat, 22 Nov 2025 14:51:00 GMT\r\n"
+                                       "x-ratelimit-reset: 1700000000", "{\"code\":429}"), ok};
+    assert_int_equal(run_seq(&h, C_UPDATE, past, 2, 2), BL_OK);
+    /* A Retry-After date without a Date header cannot be turned into a wait. */
+    const char *const nodate[] = {ans(1, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: Fri, 31 Dec 2100 23:59:59 GMT",
+                                      "{\"code\":429}")};
+    assert_int_equal(run_seq(&h, C_UPDATE, nodate, 1, 0), BL_ERR_RATE_LIMITED);
+    assert_int_equal(h.client.last.retry_after_ms, -1);
+    /* MoneyKit's 429 is rate limited too. */
+    const char *const mk429[] = {ans(1, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 600",
+                                     "{\"error_code\":\"api_error.rate_limit_exceeded\",\"error_message\":\"slow\"}")};
+    assert_int_equal(run_seq(&h, C_EXCHANGE, mk429, 1, 2), BL_ERR_RATE_LIMITED);
+    assert_string_equal(h.client.last.api_code.ptr, "api_error.rate_limit_exceeded");
+    /* Heron's error code as text, or null. */
+    const char *const code_text[] = {ans(1, "HTTP/1.1 400 BAD REQUEST", "{\"code\":\"E42\",\"description\":\"bad\",\"name\":\"Bad\"}")};
+    assert_int_equal(run_seq(&h, C_UPDATE, code_text, 1, 0), BL_ERR_API);
+    assert_string_equal(h.client.last.api_code.ptr, "E42");
+    const char *const code_null[] = {ans(1, "HTTP/1.1 400 BAD REQUEST", "{\"code\":null,\"description\":\"bad\"}")};
+    assert_int_equal(run_seq(&h, C_UPDATE, code_null, 1, 0), BL_ERR_API);
+    assert_int_equal(h.client.last.api_code.presence, BL_NULL);
+}
+
+static void moneykit_auth_answers(void **state)
+{
+    (void)state;
+    static harness_t h;
+    const char *expired = ans(0, "HTTP/1.1 401 Unauthorized",
+                              "{\"error_code\":\"api_error.auth.expired_access_token\",\"error_message\":\"expired\"}");
+    const char *other401 = ans(1, "HTTP/1.1 401 Unauthorized",
+                               "{\"error_code\":\"api_error.auth.unauthorized\",\"error_message\":\"no\"}");
+    const char *tok = ans(2, "HTTP/1.1 201 Created", "{\"access_token\":\"t2\",\"token_type\":\"bearer\",\"expires_in\":3600}");
+    const char *stale = ans(3, "HTTP/1.1 201 Created", "{\"access_token\":\"t1\",\"token_type\":\"bearer\",\"expires_in\":-1}");
+    const char *exch = ans(4, "HTTP/1.1 201 Created",
+                           "{\"link_id\":\"mk_1\",\"link\":{\"link_id\":\"mk_1\",\"institution_id\":\"i\",\"institution_name\":\"I\","
+                           "\"provider\":\"mx\",\"state\":\"connected\",\"products\":{\"identity\":{\"settings\":null}}}}");
+    /* Set token, 401 expired, no credentials to renew it: the API error stands. */
+    const char *const a1[] = {expired};
+    assert_int_equal(run_seq(&h, C_EXCHANGE, a1, 1, 2), BL_ERR_API);
+    /* Another 401 is not a reason to renew. */
+    harness_init(&h, sizeof h.buf, 2);
+    static step_t s2[4];
+    s2[0] = (step_t){STEP_DATA, other401, 0};
+    s2[1] = (step_t){STEP_END, NULL, 0};
+    h.script.conn_steps[0] = s2;
+    h.script.conn_count = 1;
+    bl_moneykit_auth_t a;
+    bl_moneykit_auth_init(&a, "id", "secret");
+    assert_int_equal(bl_moneykit_auth_set_token(&a, "t0"), BL_OK);
+    bl_moneykit_exchange_t ex;
+    assert_int_equal(bl_moneykit_exchange_token(&h.client, &a, "x", &ex), BL_ERR_API);
+    assert_int_equal(h.client.last.attempts, 1);
+    /* Expired twice in a row: renewed once, then the error stands. */
+    harness_init(&h, sizeof h.buf, 2);
+    static step_t s3[6];
+    s3[0] = (step_t){STEP_DATA, expired, 0};
+    s3[1] = (step_t){STEP_DATA, tok, 0};
+    s3[2] = (step_t){STEP_DATA, expired, 0};
+    s3[3] = (step_t){STEP_END, NULL, 0};
+    h.script.conn_steps[0] = s3;
+    h.script.conn_count = 1;
+    bl_moneykit_auth_init(&a, "id", "secret");
+    assert_int_equal(bl_moneykit_auth_set_token(&a, "t0"), BL_OK);
+    assert_int_equal(bl_moneykit_exchange_token(&h.client, &a, "x", &ex), BL_ERR_API);
+    /* A token issued already stale (expires_in -1) is fetched again before use. */
+    harness_init(&h, sizeof h.buf, 2);
+    static step_t s4[6];
+    s4[0] = (step_t){STEP_DATA, stale, 0};
+    s4[1] = (step_t){STEP_DATA, exch, 0};
+    s4[2] = (step_t){STEP_END, NULL, 0};
+    h.script.conn_steps[0] = s4;
+    h.script.conn_count = 1;
+    bl_moneykit_auth_init(&a, "id", "secret");
+    assert_int_equal(bl_moneykit_fetch_token(&h.client, &a), BL_OK);
+    assert_int_equal(a.expires_in_s, -1);
+    s4[0] = (step_t){STEP_DATA, tok, 0};
+    harness_init(&h, sizeof h.buf, 2);
+    h.script.conn_steps[0] = s4;
+    h.script.conn_count = 1;
+    assert_int_equal(bl_moneykit_exchange_token(&h.client, &a, "x", &ex), BL_OK);
+    assert_string_equal(bl_moneykit_auth_token(&a), "t2");
+    assert_int_equal(ex.link.products.identity.settings.presence, BL_NULL);
+    /* Stale, and no credentials to renew it: it is sent as it is. */
+    harness_init(&h, sizeof h.buf, 2);
+    s4[0] = (step_t){STEP_DATA, stale, 0};
+    s4[1] = (step_t){STEP_END, NULL, 0};
+    h.script.conn_steps[0] = s4;
+    h.script.conn_count = 1;
+    bl_moneykit_auth_init(&a, "id", "secret");
+    assert_int_equal(bl_moneykit_fetch_token(&h.client, &a), BL_OK);
+    a.client_id = NULL;
+    a.client_secret = NULL;
+    s4[0] = (step_t){STEP_DATA, exch, 0};
+    harness_init(&h, sizeof h.buf, 2);
+    h.script.conn_steps[0] = s4;
+    h.script.conn_count = 1;
+    assert_int_equal(bl_moneykit_exchange_token(&h.client, &a, "x", &ex), BL_OK);
+    assert_true(contains(h.script.sent, h.script.sent_len, "Authorization: Bearer t1\r\n"));
+    n_cases += 6;
+}
+
+static void odd_but_valid_headers(void **state)
+{
+    (void)state;
+    static harness_t h;
+    char resp[1024];
+    /* A close hidden in a list with tabs and empty members. */
+    size_t n = (size_t)snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nConnection: ,\t keep-alive ,,\tclose\t\r\nX-V:\t v \t\r\n"
+                                "Content-Length: %zu\r\n\r\n%s", strlen(update_ok_body), update_ok_body);
+    assert_int_equal(run(&h, C_UPDATE, resp, n, 0), BL_OK);
+    assert_false(h.client.connected);
+    n = (size_t)snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nConnection: upgrade,\tkeep-alive\r\n"
+                         "Content-Length: %zu\r\n\r\n%s", strlen(update_ok_body), update_ok_body);
+    assert_int_equal(run(&h, C_UPDATE, resp, n, 0), BL_OK);
+    assert_true(h.client.connected);
+    bl_client_close(&h.client); /* the caller hangs up a kept connection */
+    assert_false(h.client.connected);
+    assert_int_equal(h.script.closes, 1);
+    /* A chunk size followed by a tab and an extension. */
+    n = (size_t)snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%zx\t;a=b\r\n%s\r\n0\r\n\r\n",
+                         strlen(update_ok_body), update_ok_body);
+    assert_int_equal(run(&h, C_UPDATE, resp, n, 0), BL_OK);
+    /* A header line that starts with a tab is obsolete folding. */
+    static const char folded[] = "HTTP/1.1 200 OK\r\n\tX: y\r\nContent-Length: 2\r\n\r\n{}";
+    assert_int_equal(run(&h, C_UPDATE, folded, sizeof folded - 1u, 0), BL_ERR_HTTP_MALFORMED);
+    n_cases += 4;
+}
+
+static void odd_json_shapes(void **state)
+{
+    (void)state;
+    static const hcase_t cases[] = {
+        {"list of strings", C_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n{\"links\":[\"a\"]}"), BL_ERR_DECODE},
+        {"a bare string", C_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n\"abc\""), BL_ERR_DECODE},
+        {"a closing brace first", C_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n}{"), BL_ERR_JSON},
+        {"tabs and CRs between", C_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n{\t\"links\"\r:\t[]\r}\t"), BL_OK},
+        {"links is an object", C_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 19\r\n\r\n{\"links\":{\"a\":[1]}}"), BL_OK},
+        {"MoneyKit element without its fields", C_MK_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\n{\"links\":[{}]}"), BL_ERR_DECODE},
+        {"tag not a string", C_MK_LIST, LIT("HTTP/1.1 200 OK\r\nContent-Length: 127\r\n\r\n{\"links\":[{\"link_id\":\"l\",\"institution_id\":\"i\",\"institution_name\":\"I\",\"provider\":\"p\",\"state\":\"error\",\"products\":{},\"tags\":[1]}]}"), BL_ERR_DECODE},
+        {"exchange link_id not a string", C_EXCHANGE, LIT("HTTP/1.1 201 Created\r\nContent-Length: 23\r\n\r\n{\"link_id\":1,\"link\":{}}"), BL_ERR_DECODE},
+        {"exchange without link", C_EXCHANGE, LIT("HTTP/1.1 201 Created\r\nContent-Length: 15\r\n\r\n{\"link_id\":\"l\"}"), BL_ERR_DECODE},
+        {"link not an object", C_UPDATE, LIT("HTTP/1.1 200 OK\r\nContent-Length: 24\r\n\r\n{\"integration_link\":[1]}"), BL_ERR_DECODE},
+        {"a top-level array", C_UPDATE, LIT("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]"), BL_ERR_DECODE},
+    };
+    run_table(cases, sizeof cases / sizeof cases[0]);
+}
+
 static void summary(void **state)
 {
     (void)state;
@@ -818,6 +1022,10 @@ int main(void)
         cmocka_unit_test(service_unavailable_with_retry_after),
         cmocka_unit_test(hostile_lists),
         cmocka_unit_test(trickling_server),
+        cmocka_unit_test(server_statuses),
+        cmocka_unit_test(moneykit_auth_answers),
+        cmocka_unit_test(odd_but_valid_headers),
+        cmocka_unit_test(odd_json_shapes),
         cmocka_unit_test(summary),
         /* Last: under UBSan an overflow here ends the whole program. */
         cmocka_unit_test(absurd_waits),

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Build matrix of the unit tests (ctest -L unit): gcc and clang at -O0 and
+# -O2, and a 32-bit gcc build (-m32), which catches size_t/long
+# assumptions a Cortex-M would hit. Each build has its own directory
+# (build-matrix/<name>); warnings are errors (the project's BL_WARNINGS).
+# Exits non-zero when any build or test fails; prints a summary table.
+#
+# The 32-bit build needs the i386 cmocka: dpkg --add-architecture i386 &&
+# apt-get update && apt-get install libcmocka-dev:i386 (gcc-multilib gives
+# the 32-bit libc; jsmn is header-only). Without it that build is reported
+# as SKIPPED and the matrix fails.
+# mbedTLS and lwIP have no i386 packages installed, so that build leaves
+# those two ports out (the core, the POSIX port and the tool stay in).
+#
+# Usage: scripts/matrix.sh [name...]   (names: gcc-O0 gcc-O2 clang-O0
+# clang-O2 gcc-m32-O2; default all). Environment: JOBS (default 2),
+# BL_MATRIX_DIR (default build-matrix).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=${JOBS:-2}
+top=${BL_MATRIX_DIR:-$root/build-matrix}
+mkdir -p "$top"
+
+m32_opts=(-DBL_PORT_MBEDTLS=OFF -DBL_PORT_LWIP=OFF -DCMAKE_LIBRARY_ARCHITECTURE=i386-linux-gnu
+          -DCMAKE_IGNORE_PATH=/usr/lib/x86_64-linux-gnu)
+declare -A cc=([gcc-O0]=gcc [gcc-O2]=gcc [clang-O0]=clang [clang-O2]=clang [gcc-m32-O2]=gcc)
+declare -A flags=([gcc-O0]=-O0 [gcc-O2]=-O2 [clang-O0]=-O0 [clang-O2]=-O2 [gcc-m32-O2]="-O2 -m32")
+names=("$@")
+[ ${#names[@]} -eq 0 ] && names=(gcc-O0 gcc-O2 clang-O0 clang-O2 gcc-m32-O2)
+
+summary=()
+failed=0
+for name in "${names[@]}"; do
+  [ -n "${cc[$name]:-}" ] || { echo "unknown configuration $name"; exit 2; }
+  dir=$top/$name
+  extra=()
+  if [[ $name == *m32* ]]; then
+    extra=("${m32_opts[@]}")
+    if ! [ -e /usr/lib/i386-linux-gnu/libcmocka.so ]; then
+      echo "=== $name: no i386 cmocka (apt-get install libcmocka-dev:i386): SKIPPED"
+      summary+=("$name|SKIPPED (no i386 cmocka)|-")
+      failed=1
+      continue
+    fi
+  fi
+  echo "=== $name: ${cc[$name]} ${flags[$name]}"
+  start=$(date +%s)
+  # CMAKE_BUILD_TYPE empty: only the flags given here decide the optimisation.
+  if ! cmake -S . -B "$dir" -DCMAKE_C_COMPILER="${cc[$name]}" -DCMAKE_BUILD_TYPE= \
+        -DCMAKE_C_FLAGS="${flags[$name]}" "${extra[@]}" > "$dir.configure.log" 2>&1; then
+    tail -20 "$dir.configure.log"
+    summary+=("$name|configure FAILED|-")
+    failed=1
+    continue
+  fi
+  if ! cmake --build "$dir" -j"$jobs" > "$dir/build.log" 2>&1; then
+    grep -E "error|warning" "$dir/build.log" | head -20
+    summary+=("$name|build FAILED (see $dir/build.log)|-")
+    failed=1
+    continue
+  fi
+  if [[ $name == *m32* ]]; then
+    # Prove it is 32-bit code that ran, not a 64-bit fallback.
+    file -L "$dir/test/unit/test_faults" | grep -q "ELF 32-bit" \
+      || { echo "$name: test_faults is not a 32-bit program"; failed=1; }
+  fi
+  ctest --test-dir "$dir" -L unit -j"$jobs" --output-on-failure > "$dir/ctest.log" 2>&1
+  rc=$?
+  result=$(grep -E "tests passed" "$dir/ctest.log" | tail -1)
+  bad=$(grep -E "^\s+[0-9]+ - " "$dir/ctest.log" | sed -E 's/^\s+[0-9]+ - //; s/ \(.*//' | tr '\n' ' ')
+  secs=$(( $(date +%s) - start ))
+  if [ "$rc" != 0 ]; then
+    failed=1
+    summary+=("$name|$result; failed: $bad|${secs}s")
+  else
+    summary+=("$name|$result|${secs}s")
+  fi
+  echo "    $result (${secs}s)"
+done
+
+echo
+echo "=== matrix summary"
+printf '%-12s %-8s %s\n' config time result
+for row in "${summary[@]}"; do
+  IFS='|' read -r n r t <<< "$row"
+  printf '%-12s %-8s %s\n' "$n" "$t" "$r"
+done
+[ "$failed" = 0 ] && echo "matrix: OK" || { echo "matrix: FAILED"; exit 1; }
