@@ -34,6 +34,10 @@
  *   timeout at k (the transport waited the whole time it was given)
  *       -> BL_ERR_TIMEOUT (idempotent) or BL_ERR_OUTCOME_UNKNOWN.
  *
+ * Every framing is swept twice: with a 4 KiB buffer and 160 tokens, then
+ * in the tightest buffer and token array the fault-free call fits in
+ * (found by search), placed right against the guard that follows it.
+ *
  * After every case: the status is the expected one and is also in
  * client.last.status; guard bytes around the work buffer, the token array,
  * the auth store, the cursor buffer, the outputs and the client are
@@ -510,6 +514,12 @@ typedef struct arena {
     }
 #define N_GUARDS 9
 
+/* Work buffer and token array the client gets: all of the arena's, or a
+ * tight fit placed against the guard that follows (the unused part before
+ * it is guarded too), so an overrun by one byte or one token is caught. */
+static size_t use_buf = BUF_CAP;
+static size_t use_tok = TOK_N;
+
 static void guards_arm(arena_t *a)
 {
     uint64_t *g[N_GUARDS] = ARENA_GUARDS(a);
@@ -517,6 +527,11 @@ static void guards_arm(arena_t *a)
         memset(g[i], CANARY, sizeof a->g0);
         POISON(g[i], sizeof a->g0);
     }
+    /* The parts of the buffer and the token array left out of a tight fit. */
+    memset(a->buf, CANARY, BUF_CAP - use_buf);
+    POISON(a->buf, BUF_CAP - use_buf);
+    memset(a->tokens, CANARY, (TOK_N - use_tok) * sizeof a->tokens[0]);
+    POISON(a->tokens, (TOK_N - use_tok) * sizeof a->tokens[0]);
 }
 
 /* Unpoison; true when every guard byte is intact. */
@@ -532,6 +547,15 @@ static bool guards_ok(arena_t *a)
                 ok = false;
             }
         }
+    }
+    UNPOISON(a->buf, BUF_CAP - use_buf);
+    UNPOISON(a->tokens, (TOK_N - use_tok) * sizeof a->tokens[0]);
+    for (size_t j = 0; j < BUF_CAP - use_buf; j++) {
+        ok = ok && a->buf[j] == CANARY;
+    }
+    const uint8_t *tp = (const uint8_t *)a->tokens;
+    for (size_t j = 0; j < (TOK_N - use_tok) * sizeof a->tokens[0]; j++) {
+        ok = ok && tp[j] == CANARY;
     }
     return ok;
 }
@@ -923,10 +947,10 @@ static void setup(arena_t *a, ft_t *f, bl_transport_t *t, bl_clock_t *clk, const
     cfg.clock = clk;
     cfg.host = c->moneykit ? "api.moneykit.com" : "app.herondata.io";
     cfg.port = 443;
-    cfg.buf = a->buf;
-    cfg.buf_size = BUF_CAP;
-    cfg.tokens = a->tokens;
-    cfg.token_count = TOK_N;
+    cfg.buf = a->buf + (BUF_CAP - use_buf);
+    cfg.buf_size = use_buf;
+    cfg.tokens = a->tokens + (TOK_N - use_tok);
+    cfg.token_count = use_tok;
     cfg.max_retries = RETRIES;
     cfg.timeout_ms = DEADLINE_MS;
     cfg.jitter_seed = 7;
@@ -944,6 +968,8 @@ static void setup(arena_t *a, ft_t *f, bl_transport_t *t, bl_clock_t *clk, const
 
 /* One case; returns the number of failed checks. */
 static const variant_t *other_v; /* the answer that is not faulted, in two-request cases */
+
+static bool probing; /* run_case only says whether the call succeeded */
 
 static int run_case(const call_def_t *c, const variant_t *v, int kind, size_t at, bool transient, reference_t *ref)
 {
@@ -978,6 +1004,12 @@ static int run_case(const call_def_t *c, const variant_t *v, int kind, size_t at
     uint32_t start = f.now;
     bl_status_t st = c->run(a);
     bool guards = guards_ok(a);
+    if (probing) {
+        if (!guards) {
+            report(c, v, kind, at, transient, 4, "a guard byte changed while looking for the tightest fit");
+        }
+        return st == BL_OK && guards && c->verify(a) ? 0 : 1;
+    }
     total_cases++;
 
     expect_t e = expected(c, v, kind, at, transient);
@@ -1019,6 +1051,45 @@ static int run_case(const call_def_t *c, const variant_t *v, int kind, size_t at
     return fails;
 }
 
+/* The smallest token array (even count) and work buffer (multiple of 8,
+ * at least 256) in which the fault-free call succeeds. */
+static void find_tight(const call_def_t *c, const variant_t *v)
+{
+    probing = true;
+    size_t lo = 2, hi = TOK_N;
+    while (lo < hi) {
+        use_tok = (lo + hi) / 2u & ~(size_t)1u;
+        if (use_tok < lo) {
+            use_tok = lo;
+        }
+        if (run_case(c, v, FK_NONE, 0, false, NULL) == 0) {
+            hi = use_tok;
+        } else {
+            lo = use_tok + 2u;
+        }
+    }
+    use_tok = hi;
+    lo = 256;
+    hi = BUF_CAP;
+    while (lo < hi) {
+        use_buf = (lo + hi) / 2u & ~(size_t)7u;
+        if (use_buf < lo) {
+            use_buf = lo;
+        }
+        if (run_case(c, v, FK_NONE, 0, false, NULL) == 0) {
+            hi = use_buf;
+        } else {
+            lo = use_buf + 8u;
+        }
+    }
+    use_buf = hi;
+    probing = false;
+    if (verbose) {
+        printf("  %s / %s: tight fit %zu-byte buffer, %zu tokens\n", c->name, framing_names[v->framing], use_buf,
+               use_tok);
+    }
+}
+
 static size_t sweep_call(const call_def_t *c)
 {
     static variant_t v;
@@ -1034,31 +1105,42 @@ static size_t sweep_call(const call_def_t *c)
     }
     for (size_t fi = 0; fi < c->framing_count; fi++) {
         build_variant(&v, c->framings[fi], c->status_line, c->body != NULL ? c->body : "");
-        ref.len = 0;
-        run_case(c, &v, FK_NONE, 0, false, &ref);
-        assert_true(ref.len > 0u);
-        for (size_t k = 0; k < v.len; k += stride) {
-            run_case(c, &v, FK_CLOSE, k, false, &ref);
-            run_case(c, &v, FK_CLOSE, k, true, &ref);
-            run_case(c, &v, FK_ERROR, k, false, &ref);
-            run_case(c, &v, FK_ERROR, k, true, &ref);
-            run_case(c, &v, FK_TIMEOUT, k, false, &ref);
-            run_case(c, &v, FK_ONEBYTE, k, false, &ref);
-        }
-        if (fi == 0u && !two) {
-            /* The request is the same whatever the answer's framing. */
-            for (size_t j = 0; j < ref.len; j += stride) {
-                if (j > 0u) {
-                    run_case(c, &v, FK_SEND_SHORT, j, false, &ref);
-                }
-                run_case(c, &v, FK_SEND_ERROR, j, false, &ref);
-                run_case(c, &v, FK_SEND_ERROR, j, true, &ref);
-                run_case(c, &v, FK_SEND_TIMEOUT, j, false, &ref);
+        /* First with room to spare, then in the tightest buffer and token
+         * array the fault-free call fits in. */
+        for (int tight = 0; tight < 2; tight++) {
+            use_buf = BUF_CAP;
+            use_tok = TOK_N;
+            if (tight) {
+                find_tight(c, &v);
             }
-            run_case(c, &v, FK_SEND_ONEBYTE, 0, false, &ref);
-            run_case(c, &v, FK_CONNECT, 0, false, &ref);
-            run_case(c, &v, FK_CONNECT, 0, true, &ref);
+            ref.len = 0;
+            run_case(c, &v, FK_NONE, 0, false, &ref);
+            assert_true(ref.len > 0u);
+            for (size_t k = 0; k < v.len; k += stride) {
+                run_case(c, &v, FK_CLOSE, k, false, &ref);
+                run_case(c, &v, FK_CLOSE, k, true, &ref);
+                run_case(c, &v, FK_ERROR, k, false, &ref);
+                run_case(c, &v, FK_ERROR, k, true, &ref);
+                run_case(c, &v, FK_TIMEOUT, k, false, &ref);
+                run_case(c, &v, FK_ONEBYTE, k, false, &ref);
+            }
+            if (fi == 0u && !two) {
+                /* The request is the same whatever the answer's framing. */
+                for (size_t j = 0; j < ref.len; j += stride) {
+                    if (j > 0u) {
+                        run_case(c, &v, FK_SEND_SHORT, j, false, &ref);
+                    }
+                    run_case(c, &v, FK_SEND_ERROR, j, false, &ref);
+                    run_case(c, &v, FK_SEND_ERROR, j, true, &ref);
+                    run_case(c, &v, FK_SEND_TIMEOUT, j, false, &ref);
+                }
+                run_case(c, &v, FK_SEND_ONEBYTE, 0, false, &ref);
+                run_case(c, &v, FK_CONNECT, 0, false, &ref);
+                run_case(c, &v, FK_CONNECT, 0, true, &ref);
+            }
         }
+        use_buf = BUF_CAP;
+        use_tok = TOK_N;
     }
     printf("%s: %lu fault cases, %lu failed checks\n", c->name, total_cases - before, total_failures - failed_before);
     return (size_t)(total_failures - failed_before);
