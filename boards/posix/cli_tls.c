@@ -25,6 +25,8 @@ bl_status_t bl_cli_tls_setup(bl_cli_tls_t *tls, const bl_transport_t *lower, con
     bl_mbedtls_config_init(&cfg);
     cfg.lower = lower;
     cfg.clock = clock;
+    cfg.session_buf = tls->session;
+    cfg.session_buf_size = sizeof tls->session;
     tls->initialised = true; /* the port wants bl_mbedtls_free() even after a failed init */
     bl_status_t st = bl_mbedtls_init(&tls->ctx, &tls->transport, &cfg);
     if (st != BL_OK) {
@@ -74,6 +76,8 @@ void bl_cli_tls_free(bl_cli_tls_t *tls)
         bl_mbedtls_free(&tls->ctx);
         tls->initialised = false;
     }
+    /* The session holds the master secret. */
+    bl_secure_zero(tls->session, sizeof tls->session);
 }
 
 #else

@@ -8,6 +8,7 @@
 #define BL_CLI_TLS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "bl_mbedtls.h"
 #include "bl_transport.h"
@@ -21,6 +22,9 @@ typedef struct bl_cli_tls {
     bl_mbedtls_t ctx;          /**< mbedTLS port context. */
     bl_transport_t transport;  /**< TLS transport handed to the client. */
     bool initialised;          /**< ctx must be freed. */
+    /** The last session, resumed when the client reconnects within the run
+     *  (a server that closed an idle connection between pages). */
+    uint8_t session[BL_MBEDTLS_SESSION_BUF_SIZE];
 } bl_cli_tls_t;
 
 /**

@@ -16,7 +16,8 @@ Control endpoints (not part of either API):
     GET  /__mock/stats   what the server saw (see State.stats): connections,
                          requests (method, path, headers, body, connection,
                          response), bad_requests, exchanged_tokens,
-                         issued_tokens, tls_resumed, tls_errors, idle_closed,
+                         issued_tokens, tls_resumed (every connection), tls_resumed_api
+                         (API connections only), tls_errors, idle_closed,
                          heron_links, heron_end_users, moneykit_links
 Run with --help for the options and --list-behaviours for the behaviours.
 """
@@ -133,6 +134,7 @@ class State:
         self.heron_links = {}       # (integration heron_id, item_id) -> record
         self.heron_seq = 0
         self.tls_resumed = []
+        self.tls_by_conn = {}       # connection index -> resumed a TLS session
         self.tls_errors = []
         self.idle_closed = []       # connections the server closed for being idle
         self.api_count = 0
@@ -155,6 +157,8 @@ class State:
             "exchanged_tokens": self.exchanged_tokens,
             "issued_tokens": self.issued_tokens,
             "tls_resumed": self.tls_resumed,
+            "tls_resumed_api": [self.tls_by_conn[i] for i in sorted(self.conn_control)
+                                if not self.conn_control[i] and i in self.tls_by_conn],
             "tls_errors": self.tls_errors,
             "idle_closed": self.idle_closed,
             "behaviours": [b.spec for b in self.behaviours],
@@ -392,6 +396,7 @@ def serve_connection(state, raw, idx, tls_ctx):
                 return
             with state.lock:
                 state.tls_resumed.append(bool(sock.session_reused))
+                state.tls_by_conn[idx] = bool(sock.session_reused)
         conn = mh.Conn(sock)
         while True:
             idle = find(state.behaviours, "keepalive_close_idle")

@@ -9,7 +9,9 @@ certificate serves TLS on loopback. Checks: both calls succeed with
 every bad certificate (expired, wrong host, self-signed, untrusted CA) or a
 pin mismatch ends with exit 3, the right status on stderr, and no request
 reaching the server. Bad --ca-file / --pin-sha256 values are exit 2 with no
-connection made.
+connection made. A MoneyKit token and list pages share one TLS connection;
+when the server closes it between pages the tool reconnects and resumes the
+TLS session.
 """
 import json
 import os
@@ -55,6 +57,15 @@ class MockServer:
                 raise RuntimeError("mock server with %s did not start" % cert)
             time.sleep(0.05)
         self.port = int(read(self.port_file))
+
+    def control(self, name, obj):
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        req = urllib.request.Request("https://127.0.0.1:%d/__mock/%s" % (self.port, name),
+                                     data=json.dumps(obj).encode(), method="POST")
+        with urllib.request.urlopen(req, context=ctx, timeout=5) as r:
+            return json.load(r)
 
     def stats(self):
         # The control endpoint is on the same TLS port; the test's own client
@@ -141,6 +152,36 @@ class ToolOverTls(unittest.TestCase):
         self.assertEqual(out["link_id"], out["link"]["link_id"])
         paths = [r.get("path") for r in self.servers["server"].stats()["requests"]]
         self.assertEqual(paths, ["/auth/token", "/link-session/exchange-token"], paths)
+
+    def moneykit_list(self, *extra):
+        url = "https://localhost:%d" % self.servers["server"].port
+        return run(["--ca-file", pki("ca.pem"), "--base-url", url, "moneykit", "list-links"] + list(extra),
+                   {"MONEYKIT_CLIENT_ID": "cid", "MONEYKIT_CLIENT_SECRET": "csec"})
+
+    def test_token_and_pages_share_one_tls_connection(self):
+        server = self.servers["server"]
+        server.control("seed", {"moneykit_links": 5})
+        res = self.moneykit_list("--page-size", "2")
+        self.assertEqual(res.returncode, 0, self.explain(res))
+        self.assertEqual([l["link_id"] for l in json.loads(res.stdout)["links"]],
+                         ["mk_bulk%05d" % i for i in range(5)])
+        stats = server.stats()
+        self.assertEqual([r["path"] for r in stats["requests"]], ["/auth/token"] + ["/links"] * 3)
+        self.assertEqual(stats["connections"], 1, "one handshake for the token and three pages")
+        self.assertEqual(stats["tls_resumed_api"], [False])
+
+    def test_idle_close_reconnects_and_resumes(self):
+        server = self.servers["server"]
+        server.control("seed", {"moneykit_links": 5})
+        server.control("config", {"behaviours": ["keepalive_close_idle:0"]})
+        res = self.moneykit_list("--page-size", "2")
+        self.assertEqual(res.returncode, 0, self.explain(res))
+        self.assertEqual(len(json.loads(res.stdout)["links"]), 5)
+        stats = server.stats()
+        self.assertEqual(len(stats["requests"]), 4)
+        self.assertEqual(stats["connections"], 4, "the server closed after every answer")
+        # The first handshake is full; each reconnect resumes its session.
+        self.assertEqual(stats["tls_resumed_api"], [False, True, True, True])
 
     def test_matching_pin(self):
         pin = read(pki("server.pin"))
