@@ -5,7 +5,7 @@
  *
  * Lists are printed while they stream: each link goes to stdout as the
  * library delivers it, so the tool never holds more than one link (in the
- * work buffer) and its printed form (in a stack buffer).
+ * work buffer) and its printed form (in a static buffer).
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,13 +37,12 @@ static int bl_cli_heron_list(bl_cli_run_t *run, const char *key)
     const bl_cli_opts_t *o = run->opts;
     bl_cli_heron_list_t *l = &bl_cli_heron_out;
     bl_cli_list_init(&l->list, stdout, "links");
-    size_t count = 0;
     bl_status_t st;
     if (o->integration_id != NULL) {
         st = bl_heron_list_integration_links(&run->client, key, o->integration_id, o->end_user,
-                                             bl_cli_print_heron_link, l, &count);
+                                             bl_cli_print_heron_link, l, NULL);
     } else {
-        st = bl_heron_list_links(&run->client, key, o->end_user, bl_cli_print_heron_link, l, &count);
+        st = bl_heron_list_links(&run->client, key, o->end_user, bl_cli_print_heron_link, l, NULL);
     }
     bl_cli_log_end(&run->log);
     int rc = 0;
