@@ -201,6 +201,13 @@ static bl_status_t send_all(bl_client_t *c, const char *data, size_t len, uint32
     return BL_OK;
 }
 
+/* Work buffer that would hold a body of @p len (and its NUL); SIZE_MAX
+ * when that is more than size_t can count (a 32-bit target). */
+static size_t needed_for(int64_t len)
+{
+    return (uint64_t)len >= (uint64_t)SIZE_MAX ? SIZE_MAX : (size_t)len + 1u;
+}
+
 /* Hand a streamed 2xx body to the call's sink and drop what it used. */
 static bl_status_t feed_sink(const bl_call_t *call, bl_http_reader_t *r, bool *streamed)
 {
@@ -231,7 +238,7 @@ static bl_status_t read_response(bl_client_t *c, const bl_call_t *call, bl_http_
         char *space = bl_http_reader_space(r, &avail);
         if (avail == 0u) {
             if (r->meta.content_length > 0) {
-                c->last.needed_size = (size_t)r->meta.content_length + 1u;
+                c->last.needed_size = needed_for(r->meta.content_length);
             }
             return BL_ERR_RESPONSE_TOO_LARGE;
         }
@@ -252,7 +259,7 @@ static bl_status_t read_response(bl_client_t *c, const bl_call_t *call, bl_http_
             st = BL_ERR_RECV;
         }
         if (st == BL_ERR_RESPONSE_TOO_LARGE && r->meta.content_length > 0 && call->sink == NULL) {
-            c->last.needed_size = (size_t)r->meta.content_length + 1u;
+            c->last.needed_size = needed_for(r->meta.content_length);
         }
         if (st == BL_OK) {
             st = feed_sink(call, r, streamed);
@@ -371,12 +378,14 @@ static int64_t note_rate_limits(bl_client_t *c, const bl_http_meta_t *m)
             l->ratelimit_reset_s = m->ratelimit_reset > m->date_unix ? m->ratelimit_reset - m->date_unix : 0;
         }
     }
+    /* Absurd waits are capped (a year) before they become milliseconds. */
+    const int64_t cap_s = 366 * 24 * 3600;
     int64_t wait = -1;
     if (m->retry_after_s >= 0) {
-        wait = m->retry_after_s * 1000;
+        wait = (m->retry_after_s < cap_s ? m->retry_after_s : cap_s) * 1000;
         l->retry_after_ms = wait;
     } else if (m->status == 429 && l->ratelimit_reset_s >= 0) {
-        wait = l->ratelimit_reset_s * 1000;
+        wait = (l->ratelimit_reset_s < cap_s ? l->ratelimit_reset_s : cap_s) * 1000;
     }
     if (wait >= 0 && (m->status == 429 || m->status == 503)) {
         c->rate_limited = true;
@@ -393,7 +402,26 @@ static bool status_retryable(int status, bl_retry_policy_t policy)
     return policy == BL_RETRY_IDEMPOTENT && (status == 502 || status == 504);
 }
 
+static bl_status_t execute(bl_client_t *client, const bl_call_t *call, bl_response_t *resp);
+
 bl_status_t bl_client_execute(bl_client_t *client, const bl_call_t *call, bl_response_t *resp)
+{
+    bl_status_t st = execute(client, call, resp);
+    if (call->secret_response) {
+        /* Moving the body down over the headers leaves copies of its bytes
+         * behind it, and a failed read leaves whatever arrived: none of it
+         * may stay. The body itself is for the decoder, which wipes what
+         * it takes. */
+        uint8_t *buf = client->cfg.buf;
+        size_t keep = st == BL_OK ? resp->len + 1u : 0u;
+        if (keep < client->cfg.buf_size) {
+            bl_secure_zero(buf + keep, client->cfg.buf_size - keep);
+        }
+    }
+    return st;
+}
+
+static bl_status_t execute(bl_client_t *client, const bl_call_t *call, bl_response_t *resp)
 {
     bl_client_t *c = client;
     bl_client_clear_last(c);

@@ -337,18 +337,19 @@ static bl_status_t list_sink(void *ctx, char *body, size_t len, bool done, size_
     return bl_json_stream_feed(&w->stream, body, len, done, consumed);
 }
 
-static bl_status_t walk(bl_client_t *client, const char *api_key, heron_req_t *r, bl_heron_link_fn fn, void *ctx,
-                        size_t *count)
+static bl_status_t walk(bl_client_t *client, const char *api_key, const heron_req_t *base, bl_heron_link_fn fn,
+                        void *ctx, size_t *count)
 {
     list_walk_t w;
     w.client = client;
     w.fn = fn;
     w.ctx = ctx;
     bl_json_stream_init(&w.stream, "links", on_link, &w, NULL, NULL, 0);
-    r->sink = list_sink;
-    r->sink_ctx = &w;
+    heron_req_t r = *base;
+    r.sink = list_sink;
+    r.sink_ctx = &w;
     bl_response_t resp;
-    bl_status_t st = heron_call(client, api_key, r, &resp);
+    bl_status_t st = heron_call(client, api_key, &r, &resp);
     if (count != NULL) {
         *count = w.stream.elements;
     }

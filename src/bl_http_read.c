@@ -114,9 +114,9 @@ char *bl_http_reader_space(bl_http_reader_t *r, size_t *avail)
     return r->buf + r->len;
 }
 
-static char lower(char c)
+static unsigned char lower(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
 /* Case-insensitive equality of p[0..n) with a lower-case literal. */
@@ -124,7 +124,7 @@ static bool ieq(const char *p, size_t n, const char *lit)
 {
     size_t i = 0;
     for (; i < n && lit[i] != '\0'; i++) {
-        if (lower(p[i]) != lit[i]) {
+        if (lower((unsigned char)p[i]) != (unsigned char)lit[i]) {
             return false;
         }
     }

@@ -137,10 +137,8 @@ static bl_status_t scan_byte(bl_json_stream_t *s, char *buf, size_t at)
             s->in_capture = true;
             s->captured = true;
             s->capture_len = 0;
-        } else if (s->in_array && s->depth == 2u) {
-            return BL_ERR_DECODE;
-        } else if (s->depth == 0u) {
-            return BL_ERR_DECODE;
+        } else if ((s->in_array && s->depth == 2u) || s->depth == 0u) {
+            return BL_ERR_DECODE; /* a string where an object belongs */
         }
         return BL_OK;
     case '{':

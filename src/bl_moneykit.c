@@ -365,6 +365,9 @@ static bl_status_t authorized_call(bl_client_t *c, bl_moneykit_auth_t *auth, bl_
         if (!token_fresh(c, auth)) {
             if (have_credentials(auth)) {
                 bl_status_t st = bl_moneykit_fetch_token(c, auth);
+                /* token_type points into the work buffer, which this call
+                 * is about to reuse: do not leave it dangling. */
+                memset(&auth->token_type, 0, sizeof auth->token_type);
                 if (st != BL_OK) {
                     return st;
                 }

@@ -85,8 +85,9 @@ typedef struct bl_moneykit_auth {
      *  Read the token itself with bl_moneykit_auth_token(). */
     char authorization[7u + BL_MONEYKIT_TOKEN_MAX + 1u];
     /** `token_type` as issued (e.g. "bearer"): a view into the work buffer,
-     *  valid until the next call on the client; absent for a token set by
-     *  bl_moneykit_auth_set_token(). */
+     *  set by bl_moneykit_fetch_token() and valid until the next call on the
+     *  client; absent for a token set by bl_moneykit_auth_set_token() or
+     *  fetched inside another call. */
     bl_str_t token_type;
     int64_t expires_in_s;        /**< Lifetime as issued (<= 0: already expired). */
     bool has_expiry;             /**< expires_in_s is known (false: never renewed early). */
