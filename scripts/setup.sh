@@ -25,4 +25,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The 32-bit build of the unit tests (scripts/matrix.sh) needs cmocka for i386.
+if [ "$(dpkg --print-architecture)" = amd64 ] &&
+   ! dpkg-query -W -f='${Status}' libcmocka-dev:i386 2>/dev/null | grep -q "install ok installed"; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  dpkg --print-foreign-architectures | grep -qx i386 || $sudo_cmd dpkg --add-architecture i386
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends libcmocka-dev:i386 >/dev/null
+fi
 echo "setup: ok"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: install dependencies, build, run every CTest suite
-# (unit, end-to-end, conformance, TLS, lwIP, boards, size) with gcc, then
-# again with ASan + UBSan under clang. Exits non-zero on any failure.
+# (unit, end-to-end, conformance, TLS, lwIP, boards, size, install) with gcc,
+# then again with ASan + UBSan under clang; then static analysis, coverage
+# (98 % lines / 95 % branches enforced), the compiler/optimisation/32-bit
+# matrix, and every fuzz target for a bounded time (FUZZ_SECONDS, default
+# 30 s each). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -18,3 +21,13 @@ run_suite() {
 
 run_suite build -DCMAKE_C_COMPILER=gcc
 run_suite build-asan -DCMAKE_C_COMPILER=clang -DBL_SANITIZE=ON
+
+echo "=== static analysis"
+bash scripts/static_analysis.sh
+echo "=== coverage"
+bash scripts/coverage.sh
+echo "=== compiler matrix"
+bash scripts/matrix.sh
+echo "=== fuzzing"
+FUZZ_JOBS=${FUZZ_JOBS:-2} bash scripts/fuzz.sh
+echo "=== all suites passed"
