@@ -173,6 +173,12 @@ static bl_status_t bl_tls_configure(bl_mbedtls_t *tls, const bl_mbedtls_config_t
     mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(&tls->conf,
                                                              MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
 #endif
+    if (cfg->ciphersuites != NULL) {
+        if (cfg->ciphersuites[0] == 0) {
+            return bl_mbedtls_fail(tls, BL_ERR_INVALID_ARG, 0);
+        }
+        mbedtls_ssl_conf_ciphersuites(&tls->conf, cfg->ciphersuites);
+    }
     unsigned char mfl = MBEDTLS_SSL_MAX_FRAG_LEN_NONE;
     if (bl_tls_mfl_code(cfg->max_fragment_len, &mfl) != 0) {
         return bl_mbedtls_fail(tls, BL_ERR_INVALID_ARG, 0);

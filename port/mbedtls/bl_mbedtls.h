@@ -148,6 +148,13 @@ typedef struct bl_mbedtls_config {
      */
     uint16_t max_fragment_len;
     /**
+     * Optional: the cipher suites to offer, mbedTLS ids ending with 0 (e.g.
+     * `{MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0}`); NULL offers
+     * mbedTLS's defaults. Must outlive the context (mbedTLS keeps the
+     * pointer).
+     */
+    const int *ciphersuites;
+    /**
      * Optional random source (e.g. a hardware TRNG driver). NULL: the port
      * seeds a CTR_DRBG from mbedTLS's entropy sources (needs
      * MBEDTLS_ENTROPY_C and MBEDTLS_CTR_DRBG_C).
