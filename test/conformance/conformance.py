@@ -364,14 +364,29 @@ def static_spec(spec, workdir):
     return out
 
 
-def run_calls(opts, prism, relay, call, n, failures):
-    """Run @call @n times through @relay; returns how many were right."""
+def run_calls(opts, prism, relay, call, n, failures, notes):
+    """Run @call @n times through @relay; returns how many were right.
+
+    A run in which Prism closed the connection without a single byte of
+    answer (seen once in several thousand runs, on a loaded machine; the
+    tool then rightly reports a POST's outcome as unknown) is repeated once
+    and noted: that is the test server failing, not what is tested. Any
+    other problem, or a second silent close, is a failure.
+    """
     ok = 0
     secrets = [API_KEY, BEARER, CLIENT_SECRET]
-    for i in range(n):
+    repeated = False
+    i = 0
+    while i < n:
         relay.take()
         rc, out, err = run_banklink(opts.banklink, relay.url, call, verbose=True)
         answers = relay.take()
+        if not answers and rc == 3 and not repeated:
+            repeated = True
+            notes.append("%s %s #%d: Prism closed without answering; run repeated (Prism log: %s)"
+                         % (prism.mode, call.name, i + 1, " | ".join(prism.text().splitlines()[-3:])))
+            continue
+        i += 1
         problem = None
         if not answers:
             problem = "no answer went through the relay"
@@ -395,7 +410,7 @@ def run_calls(opts, prism, relay, call, n, failures):
         if problem:
             shown = "\n".join("  HTTP %d %s" % (st, body[:3000]) for st, body in answers)
             failures.append("%s %s #%d: %s\nPrism answered:\n%s\nstdout: %s\nstderr (-v):\n%s"
-                            % (prism.mode, call.name, i + 1, problem, shown, out[:3000],
+                            % (prism.mode, call.name, i, problem, shown, out[:3000],
                                err[-3000:]))
         else:
             ok += 1
@@ -403,7 +418,7 @@ def run_calls(opts, prism, relay, call, n, failures):
 
 
 def run(opts):
-    failures, summary = [], []
+    failures, summary, notes = [], [], []
     workdir = tempfile.mkdtemp(prefix="bl-conformance-")
     try:
         for dynamic in (False, True):
@@ -413,7 +428,7 @@ def run(opts):
                 try:
                     for call in calls_for(opts.api):
                         n = opts.calls if dynamic else 1
-                        ok = run_calls(opts, prism, relay, call, n, failures)
+                        ok = run_calls(opts, prism, relay, call, n, failures, notes)
                         summary.append((prism.mode, call.name, ok, n))
                 finally:
                     relay.close()
@@ -425,6 +440,8 @@ def run(opts):
         shutil.rmtree(workdir, ignore_errors=True)
     for mode, name, ok, n in summary:
         print("%-8s %-48s %3d/%d decoded exactly as Prism sent it" % (mode, name, ok, n))
+    for note in notes:
+        print("NOTE: " + note)
     for i, f in enumerate(failures):
         print("FAIL: " + (f if i < 10 else f.split("\n")[0]))
     passed = sum(ok for _, _, ok, _ in summary)
