@@ -237,7 +237,9 @@ static bl_status_t read_response(bl_client_t *c, const bl_call_t *call, bl_http_
         size_t avail;
         char *space = bl_http_reader_space(r, &avail);
         if (avail == 0u) {
-            if (r->meta.content_length > 0) {
+            /* A streamed list needs room for one element, not the body: the
+             * size of that element is not known, so none is reported. */
+            if (r->meta.content_length > 0 && call->sink == NULL) {
                 c->last.needed_size = needed_for(r->meta.content_length);
             }
             return BL_ERR_RESPONSE_TOO_LARGE;
