@@ -240,7 +240,7 @@ bl_status_t bl_heron_update_link(bl_client_t *client, const char *api_key, const
     }
     const char *const segments[] = {"api", "integration_links", item_id};
     heron_req_t r = {BL_PUT, segments, 3, NULL, 0, update_body, access_token, BL_RETRY_IDEMPOTENT, NULL, NULL};
-    bl_response_t resp;
+    bl_response_t resp = {0, NULL, 0};
     st = heron_call(client, api_key, &r, &resp);
     if (st == BL_OK) {
         st = bl_heron_decode_link_response(resp.body, resp.len, client->cfg.tokens, client->cfg.token_count, out);
@@ -266,7 +266,7 @@ bl_status_t bl_heron_create_link(bl_client_t *client, const char *api_key, const
     }
     const char *const segments[] = {"api", "integrations", heron_id, "links"};
     heron_req_t r = {BL_POST, segments, 4, NULL, 0, create_body, link, BL_RETRY_UNPROCESSED, NULL, NULL};
-    bl_response_t resp;
+    bl_response_t resp = {0, NULL, 0};
     st = heron_call(client, api_key, &r, &resp);
     if (st == BL_OK) {
         st = decode_wrapped(resp.body, resp.len, client->cfg.tokens, client->cfg.token_count, "link", out);
@@ -288,7 +288,7 @@ bl_status_t bl_heron_refresh_link(bl_client_t *client, const char *api_key, cons
     }
     const char *const segments[] = {"api", "integrations", heron_id, "links", item_id, "refresh"};
     heron_req_t r = {BL_POST, segments, 6, NULL, 0, NULL, NULL, BL_RETRY_UNPROCESSED, NULL, NULL};
-    bl_response_t resp;
+    bl_response_t resp = {0, NULL, 0};
     st = heron_call(client, api_key, &r, &resp);
     if (st == BL_OK) {
         st = decode_wrapped(resp.body, resp.len, client->cfg.tokens, client->cfg.token_count, "link", out);
@@ -310,7 +310,7 @@ bl_status_t bl_heron_delete_links(bl_client_t *client, const char *api_key, cons
     const char *const segments[] = {"api", "integrations", heron_id, "links"};
     const bl_query_t query[] = {{"end_user_id_or_heron_id", end_user_id_or_heron_id}};
     heron_req_t r = {BL_DELETE, segments, 4, query, 1, NULL, NULL, BL_RETRY_IDEMPOTENT, NULL, NULL};
-    bl_response_t resp;
+    bl_response_t resp = {0, NULL, 0};
     return bl_client_fail(client, heron_call(client, api_key, &r, &resp));
 }
 
@@ -348,7 +348,7 @@ static bl_status_t walk(bl_client_t *client, const char *api_key, const heron_re
     heron_req_t r = *base;
     r.sink = list_sink;
     r.sink_ctx = &w;
-    bl_response_t resp;
+    bl_response_t resp = {0, NULL, 0};
     bl_status_t st = heron_call(client, api_key, &r, &resp);
     if (count != NULL) {
         *count = w.stream.elements;

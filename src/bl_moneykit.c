@@ -79,8 +79,8 @@ bl_status_t bl_moneykit_decode_token(char *body, size_t len, bl_json_token_t *to
     enum { ACCESS_TOKEN, TOKEN_TYPE, EXPIRES_IN, NKEYS };
     static const char *const keys[NKEYS] = {"access_token", "token_type", "expires_in"};
     int at[NKEYS] = {-1, -1, -1};
-    bl_str_t token;
-    bl_str_t type;
+    bl_str_t token = {NULL, 0, BL_ABSENT};
+    bl_str_t type = {NULL, 0, BL_ABSENT};
     int64_t expires = 0;
     bl_presence_t expires_p = BL_ABSENT;
     if (st == BL_OK) st = bl_json_object_find(&doc, 0, keys, NKEYS, at);
@@ -317,7 +317,7 @@ bl_status_t bl_moneykit_fetch_token(bl_client_t *client, bl_moneykit_auth_t *aut
     call.request.body_ctx = auth;
     call.retry = BL_RETRY_IDEMPOTENT; /* a second token is harmless */
     call.secret_response = true;
-    bl_response_t resp;
+    bl_response_t resp = {0, NULL, 0};
     bl_status_t st = bl_client_execute(client, &call, &resp);
     if (st != BL_OK) {
         return st;
@@ -430,7 +430,7 @@ bl_status_t bl_moneykit_exchange_token(bl_client_t *client, bl_moneykit_auth_t *
     call.request.body = exchange_body;
     call.request.body_ctx = exchangeable_token;
     call.retry = BL_RETRY_UNPROCESSED;
-    bl_response_t resp;
+    bl_response_t resp = {0, NULL, 0};
     st = authorized_call(client, auth, &call, &resp);
     if (st == BL_OK) {
         st = bl_moneykit_decode_exchange(resp.body, resp.len, client->cfg.tokens, client->cfg.token_count, out);
@@ -453,7 +453,7 @@ bl_status_t bl_moneykit_get_link(bl_client_t *client, bl_moneykit_auth_t *auth, 
     bl_call_t call;
     init_call(&call, client, BL_GET, segments, 2);
     call.retry = BL_RETRY_IDEMPOTENT;
-    bl_response_t resp;
+    bl_response_t resp = {0, NULL, 0};
     st = authorized_call(client, auth, &call, &resp);
     if (st == BL_OK) {
         st = bl_moneykit_decode_link(resp.body, resp.len, client->cfg.tokens, client->cfg.token_count, out);
@@ -471,7 +471,7 @@ bl_status_t bl_moneykit_delete_link(bl_client_t *client, bl_moneykit_auth_t *aut
     bl_call_t call;
     init_call(&call, client, BL_DELETE, segments, 2);
     call.retry = BL_RETRY_IDEMPOTENT;
-    bl_response_t resp;
+    bl_response_t resp = {0, NULL, 0};
     return bl_client_fail(client, authorized_call(client, auth, &call, &resp));
 }
 
@@ -535,7 +535,7 @@ bl_status_t bl_moneykit_list_links(bl_client_t *client, bl_moneykit_auth_t *auth
                         sizeof list->next_cursor);
     call.sink = list_sink;
     call.sink_ctx = list;
-    bl_response_t resp;
+    bl_response_t resp = {0, NULL, 0};
     st = authorized_call(client, auth, &call, &resp);
     list->count = list->stream.elements;
     if (st == BL_OK) {
