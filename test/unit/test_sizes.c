@@ -38,7 +38,7 @@ static const char token_seed[] =
     "{\"access_token\": \"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ0ZXN0LWNsaWVudC1pZCIsImV4cCI6MTcwMDAwMDAwMH0."
     "c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU\", \"token_type\": \"bearer\", \"expires_in\": 3600}";
 
-static char resp[4096];
+static char resp[8192];
 
 static const char *http_response(const char *status, const char *body)
 {
@@ -73,6 +73,84 @@ static bl_status_t call_token(harness_t *h)
     return bl_moneykit_fetch_token(&h->client, &auth);
 }
 
+#define HERON_LINK_OBJ                                                                                              \
+    "{\"created\": \"2020-01-01T00:00:00Z\", \"item_id\": \"M5eVJqLnv3tbzdngLDp9FL5OlDNxlNhlE55op\", "                \
+    "\"last_successful_sync\": \"2020-01-01T00:00:00Z\", \"last_updated\": \"2020-01-01T00:00:00Z\", \"status\": "     \
+    "\"active\", \"status_message\": null, \"type\": \"plaid_assets_report\", \"data_source_heron_id\": "             \
+    "\"ds_0123456789abcdef\"}"
+
+static const char heron_link_seed[] = "{\"link\": " HERON_LINK_OBJ "}";
+static const char heron_list_seed[] = "{\"links\": [" HERON_LINK_OBJ ", " HERON_LINK_OBJ ", " HERON_LINK_OBJ "]}";
+
+static const char *heron_key = "key_0123456789abcdef0123456789abcdef";
+static const char *heron_id = "int_0123456789abcdef";
+static const char *end_user = "8d18511d-9d6e-4731-b135-260950ddad0c";
+
+static bl_status_t call_create(harness_t *h)
+{
+    bl_heron_new_link_t req = {"M5eVJqLnv3tbzdngLDp9FL5OlDNxlNhlE55op", end_user,
+                               "access-sandbox-de3ce8ef-33f8-452c-a685-8671031fc0f6", "Acme Corp", NULL};
+    bl_heron_link_t link;
+    return bl_heron_create_link(&h->client, heron_key, heron_id, &req, &link);
+}
+
+static bl_status_t call_refresh(harness_t *h)
+{
+    bl_heron_link_t link;
+    return bl_heron_refresh_link(&h->client, heron_key, heron_id, "M5eVJqLnv3tbzdngLDp9FL5OlDNxlNhlE55op", &link);
+}
+
+static bl_status_t call_delete_links(harness_t *h)
+{
+    return bl_heron_delete_links(&h->client, heron_key, heron_id, end_user);
+}
+
+static bl_status_t count_link(void *ctx, const bl_heron_link_t *link)
+{
+    (void)ctx;
+    (void)link;
+    return BL_OK;
+}
+
+static bl_status_t call_heron_list(harness_t *h)
+{
+    return bl_heron_list_links(&h->client, heron_key, end_user, count_link, NULL, NULL);
+}
+
+static bl_moneykit_auth_t *jwt_auth(void)
+{
+    static bl_moneykit_auth_t auth;
+    bl_moneykit_auth_init(&auth, NULL, NULL);
+    bl_status_t st = bl_moneykit_auth_set_token(&auth, token_seed + 18);
+    (void)st;
+    return &auth;
+}
+
+static bl_status_t call_get_link(harness_t *h)
+{
+    bl_moneykit_link_t link;
+    return bl_moneykit_get_link(&h->client, jwt_auth(), "mk_eqkWN34UEoa2NxyALG8pcV", &link);
+}
+
+static bl_status_t call_delete_link(harness_t *h)
+{
+    return bl_moneykit_delete_link(&h->client, jwt_auth(), "mk_eqkWN34UEoa2NxyALG8pcV");
+}
+
+static bl_status_t count_mk(void *ctx, const bl_moneykit_link_t *link)
+{
+    (void)ctx;
+    (void)link;
+    return BL_OK;
+}
+
+static bl_status_t call_mk_list(harness_t *h)
+{
+    static bl_moneykit_list_t list;
+    bl_moneykit_list_init(&list, 50, count_mk, NULL);
+    return bl_moneykit_list_links(&h->client, jwt_auth(), &list);
+}
+
 /* Smallest buffer (and token count) with which the call succeeds. */
 static void measure(const char *name, call_fn fn, const char *response, size_t buf_min_macro, size_t tokens_macro)
 {
@@ -101,7 +179,7 @@ static void measure(const char *name, call_fn fn, const char *response, size_t b
             break;
         }
     }
-    printf("%-22s request %4zu B, response %4zu B, minimum work buffer %4zu B (documented %4zu), tokens %3zu "
+    printf("%-24s request %4zu B, response %4zu B, minimum work buffer %4zu B (documented %4zu), tokens %3zu "
            "(documented %3zu)\n",
            name, request, strlen(response), min_buf, buf_min_macro, min_tokens, tokens_macro);
     assert_true(min_buf > 0);
@@ -120,6 +198,27 @@ static void sizes(void **state)
     measure("heron update-link", call_heron, heron_resp, BL_HERON_UPDATE_LINK_BUF_MIN, BL_HERON_LINK_TOKENS);
     measure("moneykit exchange", call_exchange, mk_resp, BL_MONEYKIT_EXCHANGE_BUF_MIN, BL_MONEYKIT_LINK_TOKENS);
     measure("moneykit token", call_token, token_resp, BL_MONEYKIT_TOKEN_BUF_MIN, BL_MONEYKIT_TOKEN_TOKENS);
+    static char r1[4096], r2[4096], r3[4096], r4[4096], r5[4096], r6[4096], r7[8192];
+    strcpy(r1, http_response("201 Created", heron_link_seed));
+    strcpy(r2, http_response("200 OK", heron_link_seed));
+    strcpy(r3, "HTTP/1.1 204 No Content\r\n" HEADERS "\r\n");
+    strcpy(r4, http_response("200 OK", heron_list_seed));
+    /* the MoneyKit link alone is the exchange answer's "link" member */
+    const char *mk_link = strstr(mk_seed, "\"link\": {") + 8;
+    char one[2048];
+    snprintf(one, sizeof one, "%.*s", (int)(strlen(mk_link) - 1u), mk_link);
+    strcpy(r5, http_response("200 OK", one));
+    strcpy(r6, "HTTP/1.1 200 OK\r\n" HEADERS "Content-Length: 0\r\n\r\n");
+    static char page[8192];
+    snprintf(page, sizeof page, "{\"links\": [%s, %s, %s], \"next_cursor\": \"c2FtcGxlIGN1cnNvcg==\"}", one, one, one);
+    strcpy(r7, http_response("200 OK", page));
+    measure("heron create-link", call_create, r1, BL_HERON_UPDATE_LINK_BUF_MIN, BL_HERON_LINK_TOKENS);
+    measure("heron refresh-link", call_refresh, r2, BL_HERON_UPDATE_LINK_BUF_MIN, BL_HERON_LINK_TOKENS);
+    measure("heron delete-links", call_delete_links, r3, BL_HERON_UPDATE_LINK_BUF_MIN, BL_HERON_LINK_TOKENS);
+    measure("heron list-links (3)", call_heron_list, r4, BL_HERON_UPDATE_LINK_BUF_MIN, BL_HERON_LINK_TOKENS);
+    measure("moneykit get-link", call_get_link, r5, BL_MONEYKIT_EXCHANGE_BUF_MIN, BL_MONEYKIT_LINK_TOKENS);
+    measure("moneykit delete-link", call_delete_link, r6, BL_MONEYKIT_EXCHANGE_BUF_MIN, BL_MONEYKIT_LINK_TOKENS);
+    measure("moneykit list-links (3)", call_mk_list, r7, BL_MONEYKIT_EXCHANGE_BUF_MIN, BL_MONEYKIT_LINK_TOKENS);
     printf("sizeof(bl_client_t) %zu B, sizeof(bl_moneykit_auth_t) %zu B, sizeof(bl_json_token_t) %zu B\n",
            sizeof(bl_client_t), sizeof(bl_moneykit_auth_t), sizeof(bl_json_token_t));
 }
