@@ -8,10 +8,20 @@ environment that holds only the secrets the test gives it.
 Run a file directly:  python3 test_calls.py --banklink build/banklink [-v] [Test.name]
 (list tests also take --banklink-2k build/banklink_2k, the tool built with a
 2 KiB work buffer; without it those tests are skipped).
+
+Over TLS: add --tls PKI_DIR (or set BL_E2E_TLS_PKI), the directory
+test/tls/make_pki.sh made. Every mock then serves https with the PKI's
+server certificate, and the tool gets https://localhost:PORT and
+--ca-file PKI_DIR/ca.pem: the same tests, each request now behind a
+verified handshake. The mock listens on 127.0.0.1 and the URL names
+`localhost` because mbedTLS 2.28 matches DNS names only, not IP SANs; so
+`localhost` must resolve to 127.0.0.1. A test that cannot mean the same
+over TLS says why in its skip message (E2ETest.tls_skip).
 """
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -19,11 +29,82 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "mock"))
-from mock_control import MockServer  # noqa: E402,F401  (re-exported for the tests)
+import mock_control  # noqa: E402
 import banklink_expect as expect  # noqa: E402,F401
 
 BANKLINK = os.environ.get("BANKLINK")
 BANKLINK_2K = os.environ.get("BANKLINK_2K")
+TLS_PKI = os.environ.get("BL_E2E_TLS_PKI") or None
+TLS_NAME = "localhost"      # the name the PKI's server certificate is for
+
+
+def pki(name):
+    """A file of the test PKI (only over TLS)."""
+    return os.path.join(TLS_PKI, name)
+
+
+def scheme():
+    return "https" if TLS_PKI else "http"
+
+
+def url_of(port, host="127.0.0.1"):
+    """A base URL for @port on loopback in this run's scheme (over TLS the
+    name the certificate is for, which resolves to 127.0.0.1)."""
+    return "%s://%s:%d" % (scheme(), TLS_NAME if TLS_PKI and host == "127.0.0.1" else host, port)
+
+
+def tls_args():
+    """Tool options this run needs before the command: the PKI's root CA."""
+    return ["--ca-file", pki("ca.pem")] if TLS_PKI else []
+
+
+class MockServer(mock_control.MockServer):
+    """mock_control.MockServer that, over TLS, serves https with the PKI's
+    certificate for `localhost` and names itself so in base_url and
+    authority (the Host header the tool sends). plain=True keeps HTTP."""
+
+    started = []        # the TLS mocks of the running test (E2ETest checks them)
+
+    def __init__(self, *args, plain=False, **kw):
+        if TLS_PKI and not plain and kw.get("tls") is None:
+            kw["tls"] = (pki("server.pem"), pki("server.key"))
+        super().__init__(*args, **kw)
+        self.tls_seen = None
+        self.tls_log = ""
+        if self.tls:
+            MockServer.started.append(self)
+
+    def stop(self):
+        # Over TLS, note what the server saw before it goes: API connections
+        # and completed handshakes, so the test can show it really ran TLS.
+        if self.tls and self.proc is not None and self.proc.poll() is None:
+            try:
+                st = self.stats()
+                failed = [e for e in st["tls_errors"] if e["stage"] == "handshake"]
+                self.tls_seen = (st["connections"], len(st["tls_resumed_api"]), failed)
+                if failed or self.tls_seen[0] != self.tls_seen[1]:
+                    self.tls_log = self.log_text()[-3000:]   # the log goes with the server
+            except (OSError, RuntimeError, ValueError):
+                pass
+        super().stop()
+
+    @property
+    def authority(self):
+        if self.tls and self.host == "127.0.0.1":
+            return "%s:%d" % (TLS_NAME, self.port)
+        return super().authority
+
+
+def check_tls_name():
+    """None when TLS_NAME resolves to 127.0.0.1, else why not."""
+    try:
+        addrs = {ai[4][0] for ai in socket.getaddrinfo(TLS_NAME, None, type=socket.SOCK_STREAM)}
+    except OSError as e:
+        return "%s does not resolve: %s" % (TLS_NAME, e)
+    if "127.0.0.1" not in addrs:
+        return "%s resolves to %s, not 127.0.0.1 where the mock listens" % (TLS_NAME, sorted(addrs))
+    return None
+
 
 HERON_KEY = "test-heron-key"
 CLIENT_ID = "test-client-id"
@@ -58,19 +139,42 @@ class E2ETest(unittest.TestCase):
     behaviours = ()
     host = "127.0.0.1"
     path_prefix = ""
+    tls_skip = None     # why the whole class makes no sense over TLS
 
     def setUp(self):
         if not BANKLINK or not os.access(BANKLINK, os.X_OK):
             self.fail("no banklink executable: pass --banklink PATH (got %r)" % BANKLINK)
+        if TLS_PKI:
+            if self.tls_skip:
+                self.skipTest("not over TLS: " + self.tls_skip)
+            if not os.path.isfile(pki("ca.pem")):
+                self.fail("no test PKI in %s: run test/tls/make_pki.sh %s" % (TLS_PKI, TLS_PKI))
+            why = check_tls_name()
+            if why:
+                self.fail("TLS end-to-end tests need %s: %s" % (TLS_NAME, why))
+            MockServer.started = []
+            self.addCleanup(self.assert_tls_handshakes)   # runs after the mocks stopped
         self.mock = MockServer(behaviours=self.behaviours, host=self.host,
                                path_prefix=self.path_prefix, verbose=True)
         self.mock.start()
         self.addCleanup(self.mock.stop)
 
+    def assert_tls_handshakes(self):
+        """Over TLS: every connection the tool opened to a TLS mock
+        completed a handshake, none failed in it."""
+        for mock in MockServer.started:
+            if mock.tls_seen is None:
+                continue
+            conns, handshakes, failed = mock.tls_seen
+            self.assertEqual((conns, failed), (handshakes, []),
+                             "every API connection must be a completed TLS handshake "
+                             "(connections, failed handshakes)\nmock log:\n%s" % mock.tls_log)
+
     # ------------------------------------------------------------ running
     def run_tool(self, *args, env=None, base_url=None, timeout=60, tool=None):
-        """Run banklink (or @tool) with --base-url pointing at this test's mock."""
-        cmd = [tool or BANKLINK, "--base-url", base_url or self.mock.base_url] + list(args)
+        """Run banklink (or @tool) with --base-url pointing at this test's mock
+        (and, over TLS, --ca-file naming the PKI's root CA)."""
+        cmd = [tool or BANKLINK, "--base-url", base_url or self.mock.base_url] + tls_args() + list(args)
         full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"}
         full_env.update(env or {})
         t0 = time.monotonic()
@@ -165,8 +269,8 @@ class E2ETest(unittest.TestCase):
 
 def main():
     """unittest.main() that first takes --banklink PATH (and --banklink-2k
-    PATH) off the command line."""
-    global BANKLINK, BANKLINK_2K
+    PATH, --tls PKI_DIR) off the command line."""
+    global BANKLINK, BANKLINK_2K, TLS_PKI
     argv = list(sys.argv)
     if "--banklink" in argv:
         i = argv.index("--banklink")
@@ -176,6 +280,11 @@ def main():
         i = argv.index("--banklink-2k")
         BANKLINK_2K = os.path.abspath(argv[i + 1])
         del argv[i:i + 2]
+    if "--tls" in argv:
+        i = argv.index("--tls")
+        TLS_PKI = os.path.abspath(argv[i + 1])
+        del argv[i:i + 2]
     os.environ["BANKLINK"] = BANKLINK or ""
     os.environ["BANKLINK_2K"] = BANKLINK_2K or ""
+    os.environ["BL_E2E_TLS_PKI"] = TLS_PKI or ""
     unittest.main(argv=argv, module="__main__")

@@ -168,7 +168,7 @@ class Deadlines(s.E2ETest):
         self.assertEqual(len(self.api_requests()), 1)
 
     def test_connection_refused(self):
-        res = self.heron(base_url="http://127.0.0.1:1")
+        res = self.heron(base_url=s.url_of(1))
         self.assert_exit(res, s.EXIT_NETWORK)
         self.assertLess(res.elapsed, 5.0)
 

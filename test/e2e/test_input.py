@@ -78,8 +78,9 @@ class Refused(s.E2ETest):
                 self.assert_nothing_sent(res)
 
     def test_bad_base_urls(self):
+        sch = s.scheme()
         for url in ("ftp://127.0.0.1:%d" % self.mock.port, "127.0.0.1:%d" % self.mock.port,
-                    "http://", "http://127.0.0.1:99999", "http://bad\rhost:1"):
+                    sch + "://", sch + "://127.0.0.1:99999", sch + "://bad\rhost:1"):
             with self.subTest(url=url):
                 res = self.heron(base_url=url)
                 self.assert_exit(res, s.EXIT_USAGE)
@@ -88,12 +89,17 @@ class Refused(s.E2ETest):
     def test_https_to_a_plain_server_fails_without_sending(self):
         # Without TLS in the build: refused (2). With it: the handshake with
         # this plain-HTTP server fails (3). Either way no request goes out.
-        res = self.heron(base_url="https://127.0.0.1:%d" % self.mock.port,
+        # Over TLS this test's own mock speaks TLS: a plain one stands in.
+        plain = self.mock
+        if s.TLS_PKI:
+            plain = s.MockServer(plain=True, verbose=True).start()
+            self.addCleanup(plain.stop)
+        res = self.heron(base_url="https://127.0.0.1:%d" % plain.port,
                          opts=("--timeout-ms", "3000"))
         self.assertIn(res.rc, (s.EXIT_USAGE, s.EXIT_NETWORK), res.describe())
         self.assertEqual(res.stdout, "")
         self.assertLess(res.elapsed, 2.5, "a failed handshake must not wait for the deadline")
-        self.assertEqual(self.mock.stats()["requests"], [],
+        self.assertEqual(plain.stats()["requests"], [],
                          "no HTTP request may reach a server over https")
 
 

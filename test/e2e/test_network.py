@@ -8,6 +8,8 @@ from e2e_support import expect
 
 class IPv6(s.E2ETest):
     host = "::1"
+    tls_skip = ("an IPv6 literal URL needs the certificate's IP SAN ::1, which mbedTLS 2.28 "
+                "does not match, and no name resolves to ::1 here")
 
     def test_heron_over_ipv6(self):
         self.assertTrue(self.mock.base_url.startswith("http://[::1]:"))
