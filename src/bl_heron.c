@@ -226,6 +226,18 @@ static bl_status_t begin(bl_client_t *c, const char *api_key, const char *const 
     return BL_OK;
 }
 
+/* A call answered by one link wrapped in `{"<wrapper>": {...}}`. */
+static bl_status_t call_for_link(bl_client_t *c, const char *api_key, const heron_req_t *r, const char *wrapper,
+                                 bl_heron_link_t *out)
+{
+    bl_response_t resp = {0, NULL, 0};
+    bl_status_t st = heron_call(c, api_key, r, &resp);
+    if (st == BL_OK) {
+        st = decode_wrapped(resp.body, resp.len, c->cfg.tokens, c->cfg.token_count, wrapper, out);
+    }
+    return bl_client_fail(c, st);
+}
+
 bl_status_t bl_heron_update_link(bl_client_t *client, const char *api_key, const char *item_id,
                                  const char *access_token, bl_heron_link_t *out)
 {
@@ -240,12 +252,7 @@ bl_status_t bl_heron_update_link(bl_client_t *client, const char *api_key, const
     }
     const char *const segments[] = {"api", "integration_links", item_id};
     heron_req_t r = {BL_PUT, segments, 3, NULL, 0, update_body, access_token, BL_RETRY_IDEMPOTENT, NULL, NULL};
-    bl_response_t resp = {0, NULL, 0};
-    st = heron_call(client, api_key, &r, &resp);
-    if (st == BL_OK) {
-        st = bl_heron_decode_link_response(resp.body, resp.len, client->cfg.tokens, client->cfg.token_count, out);
-    }
-    return bl_client_fail(client, st);
+    return call_for_link(client, api_key, &r, "integration_link", out);
 }
 
 bl_status_t bl_heron_create_link(bl_client_t *client, const char *api_key, const char *heron_id,
@@ -266,12 +273,7 @@ bl_status_t bl_heron_create_link(bl_client_t *client, const char *api_key, const
     }
     const char *const segments[] = {"api", "integrations", heron_id, "links"};
     heron_req_t r = {BL_POST, segments, 4, NULL, 0, create_body, link, BL_RETRY_UNPROCESSED, NULL, NULL};
-    bl_response_t resp = {0, NULL, 0};
-    st = heron_call(client, api_key, &r, &resp);
-    if (st == BL_OK) {
-        st = decode_wrapped(resp.body, resp.len, client->cfg.tokens, client->cfg.token_count, "link", out);
-    }
-    return bl_client_fail(client, st);
+    return call_for_link(client, api_key, &r, "link", out);
 }
 
 bl_status_t bl_heron_refresh_link(bl_client_t *client, const char *api_key, const char *heron_id,
@@ -288,12 +290,7 @@ bl_status_t bl_heron_refresh_link(bl_client_t *client, const char *api_key, cons
     }
     const char *const segments[] = {"api", "integrations", heron_id, "links", item_id, "refresh"};
     heron_req_t r = {BL_POST, segments, 6, NULL, 0, NULL, NULL, BL_RETRY_UNPROCESSED, NULL, NULL};
-    bl_response_t resp = {0, NULL, 0};
-    st = heron_call(client, api_key, &r, &resp);
-    if (st == BL_OK) {
-        st = decode_wrapped(resp.body, resp.len, client->cfg.tokens, client->cfg.token_count, "link", out);
-    }
-    return bl_client_fail(client, st);
+    return call_for_link(client, api_key, &r, "link", out);
 }
 
 bl_status_t bl_heron_delete_links(bl_client_t *client, const char *api_key, const char *heron_id,
