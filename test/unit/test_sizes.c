@@ -42,7 +42,9 @@ static char resp[8192];
 
 static const char *http_response(const char *status, const char *body)
 {
-    snprintf(resp, sizeof resp, "HTTP/1.1 %s\r\n" HEADERS "Content-Length: %zu\r\n\r\n%s", status, strlen(body), body);
+    int n = snprintf(resp, sizeof resp, "HTTP/1.1 %s\r\n" HEADERS "Content-Length: %zu\r\n\r\n%s", status, strlen(body),
+                     body);
+    assert_true(n > 0 && (size_t)n < sizeof resp);
     return resp;
 }
 
@@ -206,11 +208,14 @@ static void sizes(void **state)
     /* the MoneyKit link alone is the exchange answer's "link" member */
     const char *mk_link = strstr(mk_seed, "\"link\": {") + 8;
     char one[2048];
-    snprintf(one, sizeof one, "%.*s", (int)(strlen(mk_link) - 1u), mk_link);
+    int n1 = snprintf(one, sizeof one, "%.*s", (int)(strlen(mk_link) - 1u), mk_link);
+    assert_true(n1 > 0 && (size_t)n1 < sizeof one);
     strcpy(r5, http_response("200 OK", one));
     strcpy(r6, "HTTP/1.1 200 OK\r\n" HEADERS "Content-Length: 0\r\n\r\n");
     static char page[8192];
-    snprintf(page, sizeof page, "{\"links\": [%s, %s, %s], \"next_cursor\": \"c2FtcGxlIGN1cnNvcg==\"}", one, one, one);
+    int n2 = snprintf(page, sizeof page, "{\"links\": [%s, %s, %s], \"next_cursor\": \"c2FtcGxlIGN1cnNvcg==\"}", one, one,
+                      one);
+    assert_true(n2 > 0 && (size_t)n2 < sizeof page);
     strcpy(r7, http_response("200 OK", page));
     measure("heron create-link", call_create, r1, BL_HERON_UPDATE_LINK_BUF_MIN, BL_HERON_LINK_TOKENS);
     measure("heron refresh-link", call_refresh, r2, BL_HERON_UPDATE_LINK_BUF_MIN, BL_HERON_LINK_TOKENS);
