@@ -149,14 +149,16 @@ typedef struct bl_response {
  * within the client's deadline. Used by the vendor modules; useful for
  * calls banklink does not wrap yet.
  *
- * Any complete response is BL_OK here, whatever its HTTP status, except
- * 429/503 that could not be retried (BL_ERR_RATE_LIMITED). The request is
- * wiped from the work buffer once sent.
+ * Any complete response is BL_OK here, whatever its HTTP status (a 429
+ * or 503 left after the retries too: the caller maps it, e.g. to
+ * BL_ERR_RATE_LIMITED, with the wait in client->last). The request is wiped
+ * from the work buffer once sent; for @ref bl_call_t::secret_response calls
+ * everything past the body is wiped too (all of it on failure).
  *
  * @return BL_OK, BL_ERR_INVALID_ARG, BL_ERR_REQUEST_TOO_LARGE, a network or
  *         TLS status, BL_ERR_OUTCOME_UNKNOWN (BL_RETRY_UNPROCESSED calls),
- *         BL_ERR_HTTP_MALFORMED, BL_ERR_RESPONSE_TOO_LARGE,
- *         BL_ERR_RATE_LIMITED.
+ *         BL_ERR_HTTP_MALFORMED, BL_ERR_RESPONSE_TOO_LARGE, or the status a
+ *         streaming sink returned.
  */
 BL_NODISCARD bl_status_t bl_client_execute(bl_client_t *client, const bl_call_t *call, bl_response_t *resp);
 

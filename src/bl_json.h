@@ -107,7 +107,9 @@ typedef struct bl_json_doc {
 /**
  * @brief Tokenise @p text, then unescape and NUL-terminate every string.
  *
- * The top-level value must be an object, followed only by white space.
+ * The top-level value must be an object (another value is BL_ERR_DECODE),
+ * followed only by white space. Nesting depth is bounded only by the
+ * token array.
  *
  * @param doc        Filled on success.
  * @param text       The body; modified in place.
