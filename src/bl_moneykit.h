@@ -160,7 +160,10 @@ BL_NODISCARD bl_status_t bl_moneykit_fetch_token(bl_client_t *client, bl_moneyki
  * (connect or send failed, 429, 503, or 401 for an expired access token,
  * which is renewed first). When the request went out and no complete
  * answer came back, returns BL_ERR_OUTCOME_UNKNOWN: look the link up
- * instead of exchanging again (the token can be exchanged once).
+ * instead of exchanging again (the token can be exchanged once). A complete
+ * answer that cannot be decoded (BL_ERR_JSON, BL_ERR_DECODE,
+ * BL_ERR_RESPONSE_TOO_LARGE) with client->last.http_status 2xx means the
+ * exchange happened: the link exists, look it up too.
  *
  * @return BL_OK; BL_ERR_INVALID_ARG; BL_ERR_NO_TOKEN; network statuses;
  *         BL_ERR_OUTCOME_UNKNOWN; BL_ERR_API; BL_ERR_RATE_LIMITED;
