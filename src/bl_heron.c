@@ -96,7 +96,7 @@ bl_status_t bl_heron_decode_error(char *body, size_t len, bl_json_token_t *token
     int at[NKEYS];
     st = bl_json_object_find(&doc, 0, keys, NKEYS, at);
     if (st == BL_OK && at[CODE] >= 0 && doc.tokens[at[CODE]].type == BL_JSON_PRIMITIVE &&
-        doc.text[doc.tokens[at[CODE]].start] != 'n') {
+        !bl_json_is_null(&doc, at[CODE])) {
         /* Heron's code is a number: keep its digits as text, terminated in
          * place of the delimiter that follows them. */
         const bl_json_token_t *t = &doc.tokens[at[CODE]];

@@ -404,7 +404,7 @@ static size_t tok_len(const bl_json_doc_t *doc, int index)
     return (size_t)(doc->tokens[index].end - doc->tokens[index].start);
 }
 
-static bool is_null(const bl_json_doc_t *doc, int index)
+bool bl_json_is_null(const bl_json_doc_t *doc, int index)
 {
     return doc->tokens[index].type == BL_JSON_PRIMITIVE && tok_text(doc, index)[0] == 'n';
 }
@@ -440,7 +440,7 @@ bl_status_t bl_json_get_str(const bl_json_doc_t *doc, int index, bl_str_t *out)
     if (index < 0) {
         return BL_OK;
     }
-    if (is_null(doc, index)) {
+    if (bl_json_is_null(doc, index)) {
         out->presence = BL_NULL;
         return BL_OK;
     }
@@ -485,7 +485,7 @@ bl_status_t bl_json_get_int(const bl_json_doc_t *doc, int index, int64_t min, in
     if (index < 0) {
         return BL_OK;
     }
-    if (is_null(doc, index)) {
+    if (bl_json_is_null(doc, index)) {
         *presence = BL_NULL;
         return BL_OK;
     }
@@ -537,7 +537,7 @@ bl_status_t bl_json_get_str_list(const bl_json_doc_t *doc, int index, bl_str_lis
     if (index < 0) {
         return BL_OK;
     }
-    if (is_null(doc, index)) {
+    if (bl_json_is_null(doc, index)) {
         out->presence = BL_NULL;
         return BL_OK;
     }

@@ -151,6 +151,9 @@ int bl_json_skip(const bl_json_doc_t *doc, int index);
 BL_NODISCARD bl_status_t bl_json_object_find(const bl_json_doc_t *doc, int obj,
                                              const char *const *keys, size_t n, int *out);
 
+/** True when the value at @p index (>= 0) is JSON `null`. */
+bool bl_json_is_null(const bl_json_doc_t *doc, int index);
+
 /**
  * @brief Read a string value. @p index -1 gives BL_ABSENT.
  * @return BL_OK (absent/null/present in @p out), or BL_ERR_DECODE when the

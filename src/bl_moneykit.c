@@ -130,7 +130,7 @@ static bl_status_t decode_product(const bl_json_doc_t *doc, int idx, bl_moneykit
     if (idx < 0) {
         return BL_OK;
     }
-    if (doc->tokens[idx].type == BL_JSON_PRIMITIVE && doc->text[doc->tokens[idx].start] == 'n') {
+    if (bl_json_is_null(doc, idx)) {
         p->presence = BL_NULL;
         return BL_OK;
     }
@@ -152,7 +152,7 @@ static bl_status_t decode_product(const bl_json_doc_t *doc, int idx, bl_moneykit
     if (s < 0) {
         return BL_OK;
     }
-    if (doc->tokens[s].type == BL_JSON_PRIMITIVE && doc->text[doc->tokens[s].start] == 'n') {
+    if (bl_json_is_null(doc, s)) {
         p->settings.presence = BL_NULL;
         return BL_OK;
     }

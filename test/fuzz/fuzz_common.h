@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bl_client.h"
 #include "bl_json.h"
 #include "bl_time.h"
 
@@ -146,6 +147,22 @@ static inline void fuzz_check_timestamp(const bl_timestamp_t *t)
 }
 
 /** Statuses a decoder may return. */
+/* Decoded error fields are NUL-terminated views inside the body that do
+ * not overlap; @p absent is the field this vendor does not have. */
+static inline void fuzz_check_error_info(const bl_error_info_t *info, const char *body, size_t size,
+                                         const bl_str_t *absent)
+{
+    fuzz_spans_t spans;
+    spans.count = 0;
+    const bl_str_t *strs[] = {&info->api_code, &info->api_message, &info->api_name, &info->api_doc_url};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        fuzz_check_str(strs[i], body, size);
+        fuzz_spans_add_str(&spans, strs[i]);
+    }
+    fuzz_spans_disjoint(&spans);
+    FUZZ_CHECK(absent->presence == BL_ABSENT);
+}
+
 static inline bool fuzz_decode_status_ok(bl_status_t st)
 {
     return st == BL_OK || st == BL_ERR_JSON || st == BL_ERR_JSON_TOKENS || st == BL_ERR_DECODE;
