@@ -50,9 +50,16 @@ static uint32_t now_ms(const bl_client_t *c)
     return c->cfg.clock->now_ms(c->cfg.clock->ctx);
 }
 
+/* Constant false when logging is built out: every log call below then
+ * folds away, with its strings. */
+static bool logging(const bl_client_t *c)
+{
+    return BL_CONFIG_LOG && c->cfg.log != NULL;
+}
+
 static void log_text(const bl_client_t *c, bl_log_kind_t kind, const char *text, size_t len)
 {
-    if (c->cfg.log != NULL) {
+    if (logging(c)) {
         c->cfg.log(c->cfg.log_ctx, kind, text, len);
     }
 }
@@ -65,7 +72,7 @@ static void log_str(const bl_client_t *c, bl_log_kind_t kind, const char *text)
 /* Small fixed-size message with one number: the core has no printf. */
 static void log_num(const bl_client_t *c, const char *prefix, uint64_t n, const char *suffix)
 {
-    if (c->cfg.log == NULL) {
+    if (!logging(c)) {
         return;
     }
     char tmp[96];
@@ -158,7 +165,7 @@ static uint32_t remaining(const bl_client_t *c, uint32_t start)
 /* Log the request with every secret span replaced by a marker. */
 static void log_request(const bl_client_t *c, const char *req, size_t len, const bl_secrets_t *s)
 {
-    if (c->cfg.log == NULL) {
+    if (!logging(c)) {
         return;
     }
     size_t at = 0;
@@ -218,10 +225,17 @@ static size_t needed_for(int64_t len)
     return (uint64_t)len >= (uint64_t)SIZE_MAX ? SIZE_MAX : (size_t)len + 1u;
 }
 
+/* Constant false when lists are built out: the streaming paths fold away. */
+static bool streaming(const bl_call_t *call)
+{
+    return BL_CONFIG_LISTS && call->sink != NULL;
+}
+
 /* Hand a streamed 2xx body to the call's sink and drop what it used. */
 static bl_status_t feed_sink(const bl_call_t *call, bl_http_reader_t *r, bool *streamed)
 {
-    if (call->sink == NULL || !bl_http_reader_in_body(r) || r->meta.status < 200 || r->meta.status > 299) {
+#if BL_CONFIG_LISTS
+    if (!streaming(call) || !bl_http_reader_in_body(r) || r->meta.status < 200 || r->meta.status > 299) {
         return BL_OK;
     }
     size_t len;
@@ -235,21 +249,29 @@ static bl_status_t feed_sink(const bl_call_t *call, bl_http_reader_t *r, bool *s
     bl_status_t st = call->sink(call->sink_ctx, body, len, done, &used);
     bl_http_reader_consume(r, used);
     return st;
+#else
+    (void)call;
+    (void)r;
+    (void)streamed;
+    return BL_OK;
+#endif
 }
 
 static bl_status_t read_response(bl_client_t *c, const bl_call_t *call, bl_http_reader_t *r, uint32_t start,
                                  bool *streamed)
 {
-    if (call->sink != NULL) {
+#if BL_CONFIG_LISTS
+    if (streaming(call)) {
         bl_http_reader_set_stream(r);
     }
+#endif
     while (!bl_http_reader_done(r)) {
         size_t avail;
         char *space = bl_http_reader_space(r, &avail);
         if (avail == 0u) {
             /* A streamed list needs room for one element, not the body: the
              * size of that element is not known, so none is reported. */
-            if (r->meta.content_length > 0 && call->sink == NULL) {
+            if (r->meta.content_length > 0 && !streaming(call)) {
                 c->last.needed_size = needed_for(r->meta.content_length);
             }
             return BL_ERR_RESPONSE_TOO_LARGE;
@@ -270,7 +292,7 @@ static bl_status_t read_response(bl_client_t *c, const bl_call_t *call, bl_http_
             note_transport_error(c);
             st = BL_ERR_RECV;
         }
-        if (st == BL_ERR_RESPONSE_TOO_LARGE && r->meta.content_length > 0 && call->sink == NULL) {
+        if (st == BL_ERR_RESPONSE_TOO_LARGE && r->meta.content_length > 0 && !streaming(call)) {
             c->last.needed_size = needed_for(r->meta.content_length);
         }
         if (st == BL_OK) {
@@ -331,7 +353,7 @@ static bl_status_t attempt(bl_client_t *c, const bl_call_t *call, uint32_t start
 
     *phase = PHASE_RECV;
     bl_http_reader_init(r, buf, cap);
-    if (c->cfg.log != NULL) {
+    if (logging(c)) {
         r->on_line = log_header_line;
         r->on_line_ctx = c;
     }
@@ -489,7 +511,7 @@ static bl_status_t execute(bl_client_t *client, const bl_call_t *call, bl_respon
     }
     resp->status = r->meta.status;
     resp->body = bl_http_reader_body(r, &resp->len);
-    if (c->cfg.log != NULL && resp->len > 0u && call->sink == NULL) {
+    if (logging(c) && resp->len > 0u && !streaming(call)) {
         if (call->secret_response) {
             log_num(c, "response body withheld from the log (", resp->len, " bytes, holds credentials)");
         } else {

@@ -88,4 +88,60 @@
 #define BL_MAX_SECRETS 4u
 #endif
 
+/*
+ * Feature switches. Each is 1 (built) by default; set one to 0 to leave its
+ * code out of the image. A call that is left out is not declared either, so
+ * using it fails at compile time, not at run time. The size each one saves
+ * is in the README's size table (`bash scripts/size_report.sh`).
+ */
+
+/** Heron Data calls (bl_heron.c). */
+#ifndef BL_CONFIG_HERON
+#define BL_CONFIG_HERON 1
+#endif
+
+/** MoneyKit calls (bl_moneykit.c). */
+#ifndef BL_CONFIG_MONEYKIT
+#define BL_CONFIG_MONEYKIT 1
+#endif
+
+/**
+ * Link lifecycle beyond the two core calls: Heron create, refresh and
+ * delete; MoneyKit get and delete. Heron update-link, MoneyKit token and
+ * exchange are always built.
+ */
+#ifndef BL_CONFIG_LIFECYCLE
+#define BL_CONFIG_LIFECYCLE 1
+#endif
+
+/** Streamed lists (both vendors' list calls, bl_json_stream, body sinks). */
+#ifndef BL_CONFIG_LISTS
+#define BL_CONFIG_LISTS 1
+#endif
+
+/**
+ * The client's log hook. At 0 the hook in bl_client_config_t is still
+ * there (so code that sets it compiles) but is never called.
+ */
+#ifndef BL_CONFIG_LOG
+#define BL_CONFIG_LOG 1
+#endif
+
+/**
+ * bl_status_str() returns names such as "BL_ERR_TIMEOUT". At 0 it returns
+ * the status number as text ("9"), which saves the name table.
+ */
+#ifndef BL_CONFIG_STATUS_NAMES
+#define BL_CONFIG_STATUS_NAMES 1
+#endif
+
+/**
+ * HTTP dates: `Retry-After` given as a date (and the `Date` header it is
+ * measured against). At 0 only `Retry-After` in seconds is honoured; a
+ * date there is ignored and the client backs off on its own schedule.
+ */
+#ifndef BL_CONFIG_HTTP_DATE
+#define BL_CONFIG_HTTP_DATE 1
+#endif
+
 #endif /* BL_CONFIG_DEFAULTS_H */

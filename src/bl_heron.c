@@ -4,6 +4,8 @@
 #include "bl_heron.h"
 #include "bl_json_stream.h"
 
+#if BL_CONFIG_HERON
+
 static const char *const status_names[] = {
     "unknown", "pending", "active", "syncing", "erroring", "sync_disabled", "deleted_in_plaid",
 };
@@ -137,6 +139,7 @@ static bl_status_t update_body(bl_buf_t *b, const void *ctx, bl_secrets_t *secre
     return st;
 }
 
+#if BL_CONFIG_LIFECYCLE
 static bl_status_t create_body(bl_buf_t *b, const void *ctx, bl_secrets_t *secrets)
 {
     const bl_heron_new_link_t *l = (const bl_heron_new_link_t *)ctx;
@@ -153,6 +156,8 @@ static bl_status_t create_body(bl_buf_t *b, const void *ctx, bl_secrets_t *secre
     bl_buf_put(b, "}", 1);
     return st;
 }
+
+#endif /* BL_CONFIG_LIFECYCLE */
 
 /* ----------------------------------------------------------------- calls */
 
@@ -255,6 +260,7 @@ bl_status_t bl_heron_update_link(bl_client_t *client, const char *api_key, const
     return call_for_link(client, api_key, &r, "integration_link", out);
 }
 
+#if BL_CONFIG_LIFECYCLE
 bl_status_t bl_heron_create_link(bl_client_t *client, const char *api_key, const char *heron_id,
                                  const bl_heron_new_link_t *link, bl_heron_link_t *out)
 {
@@ -311,7 +317,10 @@ bl_status_t bl_heron_delete_links(bl_client_t *client, const char *api_key, cons
     return bl_client_fail(client, heron_call(client, api_key, &r, &resp));
 }
 
+#endif /* BL_CONFIG_LIFECYCLE */
+
 /* ------------------------------------------------------------------ lists */
+#if BL_CONFIG_LISTS
 
 typedef struct list_walk {
     bl_client_t *client;
@@ -391,3 +400,8 @@ bl_status_t bl_heron_list_integration_links(bl_client_t *client, const char *api
     heron_req_t r = {BL_GET, segments, 4, query, 1, NULL, NULL, BL_RETRY_IDEMPOTENT, NULL, NULL};
     return walk(client, api_key, &r, fn, ctx, count);
 }
+#endif /* BL_CONFIG_LISTS */
+
+#else
+typedef int bl_heron_not_built_t; /* ISO C wants something in a translation unit */
+#endif /* BL_CONFIG_HERON */

@@ -68,6 +68,7 @@ typedef bl_status_t (*bl_heron_link_fn)(void *ctx, const bl_heron_link_t *link);
  */
 #define BL_HERON_UPDATE_LINK_BUF_MIN 2048u
 
+#if BL_CONFIG_HERON
 /** Name of a link status ("active", …; "unknown" for _UNKNOWN). */
 const char *bl_heron_link_status_str(bl_heron_link_status_t status);
 
@@ -98,6 +99,7 @@ const char *bl_heron_link_status_str(bl_heron_link_status_t status);
 BL_NODISCARD bl_status_t bl_heron_update_link(bl_client_t *client, const char *api_key, const char *item_id,
                                               const char *access_token, bl_heron_link_t *out);
 
+#if BL_CONFIG_LIFECYCLE
 /**
  * @brief Create an Integration Link: `POST /api/integrations/{heron_id}/links`
  * (answer 201 `{"link": {...}}`).
@@ -133,6 +135,9 @@ BL_NODISCARD bl_status_t bl_heron_refresh_link(bl_client_t *client, const char *
 BL_NODISCARD bl_status_t bl_heron_delete_links(bl_client_t *client, const char *api_key, const char *heron_id,
                                                const char *end_user_id_or_heron_id);
 
+#endif /* BL_CONFIG_LIFECYCLE */
+
+#if BL_CONFIG_LISTS
 /**
  * @brief Walk an end user's links:
  * `GET /api/end_users/{end_user_id_or_heron_id}/integration_links`.
@@ -169,6 +174,8 @@ BL_NODISCARD bl_status_t bl_heron_list_integration_links(bl_client_t *client, co
                                                          const char *heron_id, const char *end_user_id_or_heron_id,
                                                          bl_heron_link_fn fn, void *ctx, size_t *count);
 
+#endif /* BL_CONFIG_LISTS */
+
 /**
  * @brief Decode one link object (in place), e.g. an element of a list.
  * @return BL_OK, BL_ERR_JSON, BL_ERR_JSON_TOKENS or BL_ERR_DECODE.
@@ -190,6 +197,7 @@ BL_NODISCARD bl_status_t bl_heron_decode_link_response(char *body, size_t len, b
  */
 BL_NODISCARD bl_status_t bl_heron_decode_error(char *body, size_t len, bl_json_token_t *tokens,
                                                size_t max_tokens, bl_error_info_t *info);
+#endif /* BL_CONFIG_HERON */
 
 #ifdef __cplusplus
 }

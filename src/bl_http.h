@@ -182,6 +182,7 @@ char *bl_http_reader_body(const bl_http_reader_t *r, size_t *len);
 /** True once the headers of the final response have been read. */
 bool bl_http_reader_in_body(const bl_http_reader_t *r);
 
+#if BL_CONFIG_LISTS
 /**
  * @brief Stream mode: a body longer than the buffer is allowed; the caller
  * reads bl_http_reader_body() as it grows and drops what it has used with
@@ -191,6 +192,7 @@ void bl_http_reader_set_stream(bl_http_reader_t *r);
 
 /** Drop the first @p n bytes of the decoded body (n <= its length). */
 void bl_http_reader_consume(bl_http_reader_t *r, size_t n);
+#endif
 
 #ifdef __cplusplus
 }

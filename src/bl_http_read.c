@@ -75,6 +75,7 @@ bool bl_http_reader_in_body(const bl_http_reader_t *r)
     return r->state > S_HEADERS;
 }
 
+#if BL_CONFIG_LISTS
 void bl_http_reader_set_stream(bl_http_reader_t *r)
 {
     r->stream = true;
@@ -96,6 +97,7 @@ void bl_http_reader_consume(bl_http_reader_t *r, size_t n)
         r->buf[r->body_len] = '\0';
     }
 }
+#endif /* BL_CONFIG_LISTS */
 
 char *bl_http_reader_space(bl_http_reader_t *r, size_t *avail)
 {
@@ -227,13 +229,16 @@ static bl_status_t on_header(bl_http_reader_t *r, const char *line, size_t n)
     } else if (ieq(line, name_len, "retry-after")) {
         if (parse_dec(v, vn, &num)) {
             m->retry_after_s = num;
-        } else if (bl_http_date_parse(v, vn, &num) == BL_OK) {
+        }
+#if BL_CONFIG_HTTP_DATE
+        else if (bl_http_date_parse(v, vn, &num) == BL_OK) {
             r->retry_at = num;
         }
     } else if (ieq(line, name_len, "date")) {
         if (bl_http_date_parse(v, vn, &num) == BL_OK) {
             m->date_unix = num;
         }
+#endif
     } else if (ieq(line, name_len, "x-ratelimit-limit")) {
         m->ratelimit_limit = parse_dec(v, vn, &num) ? num : -1;
     } else if (ieq(line, name_len, "x-ratelimit-remaining")) {
@@ -277,9 +282,11 @@ static bl_status_t on_headers_end(bl_http_reader_t *r)
         r->state = S_STATUS; /* interim response: the real one follows */
         return BL_OK;
     }
+#if BL_CONFIG_HTTP_DATE
     if (r->retry_at >= 0 && m->date_unix >= 0) {
         m->retry_after_s = r->retry_at > m->date_unix ? r->retry_at - m->date_unix : 0;
     }
+#endif
     /* Move what followed the headers to the start: the body begins there. */
     memmove(r->buf, r->buf + r->pos, r->len - r->pos);
     r->len -= r->pos;
@@ -354,7 +361,7 @@ static bool line_state(uint8_t s)
 
 static bl_status_t on_line(bl_http_reader_t *r, const char *line, size_t n)
 {
-    if (r->on_line != NULL && (r->state == S_STATUS || r->state == S_HEADERS)) {
+    if (BL_CONFIG_LOG && r->on_line != NULL && (r->state == S_STATUS || r->state == S_HEADERS)) {
         r->on_line(r->on_line_ctx, line, n);
     }
     switch (r->state) {

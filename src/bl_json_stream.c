@@ -9,6 +9,8 @@
 #include "bl_json.h"
 #include "bl_json_stream.h"
 
+#if BL_CONFIG_LISTS
+
 #define MAX_DEPTH 64u
 
 void bl_json_stream_init(bl_json_stream_t *s, const char *array_key, bl_json_element_fn on_element, void *ctx,
@@ -201,3 +203,7 @@ bl_status_t bl_json_stream_feed(bl_json_stream_t *s, char *buf, size_t len, bool
     }
     return BL_OK;
 }
+
+#else
+typedef int bl_json_stream_not_built_t; /* ISO C wants something in a translation unit */
+#endif /* BL_CONFIG_LISTS */

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bl_config_defaults.h"
 #include "bl_status.h"
 
 #ifdef __cplusplus
@@ -61,6 +62,7 @@ typedef struct bl_json_stream {
     bool finished;             /**< The top-level object closed. */
 } bl_json_stream_t;
 
+#if BL_CONFIG_LISTS
 /**
  * @brief Prepare to walk the array under @p array_key.
  * @param capture_key Optional (NULL): a top-level key whose string value is
@@ -85,6 +87,8 @@ void bl_json_stream_init(bl_json_stream_t *s, const char *array_key, bl_json_ele
  */
 BL_NODISCARD bl_status_t bl_json_stream_feed(bl_json_stream_t *s, char *buf, size_t len, bool done,
                                              size_t *consumed);
+
+#endif /* BL_CONFIG_LISTS */
 
 #ifdef __cplusplus
 }

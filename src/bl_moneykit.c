@@ -4,6 +4,8 @@
 #include "bl_json_stream.h"
 #include "bl_moneykit.h"
 
+#if BL_CONFIG_MONEYKIT
+
 #define BEARER_PREFIX "Bearer "
 #define BEARER_PREFIX_LEN 7u
 
@@ -438,6 +440,7 @@ bl_status_t bl_moneykit_exchange_token(bl_client_t *client, bl_moneykit_auth_t *
     return bl_client_fail(client, st);
 }
 
+#if BL_CONFIG_LIFECYCLE
 bl_status_t bl_moneykit_get_link(bl_client_t *client, bl_moneykit_auth_t *auth, const char *link_id,
                                  bl_moneykit_link_t *out)
 {
@@ -475,6 +478,9 @@ bl_status_t bl_moneykit_delete_link(bl_client_t *client, bl_moneykit_auth_t *aut
     return bl_client_fail(client, authorized_call(client, auth, &call, &resp));
 }
 
+#endif /* BL_CONFIG_LIFECYCLE */
+
+#if BL_CONFIG_LISTS
 void bl_moneykit_list_init(bl_moneykit_list_t *list, uint32_t page_size, bl_moneykit_link_fn fn, void *ctx)
 {
     memset(list, 0, sizeof *list);
@@ -543,3 +549,8 @@ bl_status_t bl_moneykit_list_links(bl_client_t *client, bl_moneykit_auth_t *auth
     }
     return bl_client_fail(client, st);
 }
+#endif /* BL_CONFIG_LISTS */
+
+#else
+typedef int bl_moneykit_not_built_t; /* ISO C wants something in a translation unit */
+#endif /* BL_CONFIG_MONEYKIT */

@@ -114,6 +114,7 @@ typedef bl_status_t (*bl_moneykit_link_fn)(void *ctx, const bl_moneykit_link_t *
 #define BL_MONEYKIT_TOKEN_BUF_MIN 2048u
 
 /** Name of a link state ("connected", …; "unknown" for _UNKNOWN). */
+#if BL_CONFIG_MONEYKIT
 const char *bl_moneykit_link_state_str(bl_moneykit_link_state_t state);
 
 /**
@@ -180,6 +181,7 @@ BL_NODISCARD bl_status_t bl_moneykit_fetch_token(bl_client_t *client, bl_moneyki
 BL_NODISCARD bl_status_t bl_moneykit_exchange_token(bl_client_t *client, bl_moneykit_auth_t *auth,
                                                     const char *exchangeable_token, bl_moneykit_exchange_t *out);
 
+#if BL_CONFIG_LIFECYCLE
 /**
  * @brief Fetch one link: `GET /links/{link_id}`. Idempotent, so retried.
  * @param out Decoded link; strings point into the work buffer.
@@ -203,6 +205,8 @@ BL_NODISCARD bl_status_t bl_moneykit_get_link(bl_client_t *client, bl_moneykit_a
  *         BL_ERR_API.
  */
 BL_NODISCARD bl_status_t bl_moneykit_delete_link(bl_client_t *client, bl_moneykit_auth_t *auth, const char *link_id);
+#endif /* BL_CONFIG_LIFECYCLE */
+#endif /* BL_CONFIG_MONEYKIT */
 
 /** State of a walk through the pages of `GET /links`. Owned by the caller. */
 typedef struct bl_moneykit_list {
@@ -219,6 +223,7 @@ typedef struct bl_moneykit_list {
     bl_client_t *client;                      /**< Client of the walk in progress (private). */
 } bl_moneykit_list_t;
 
+#if BL_CONFIG_MONEYKIT && BL_CONFIG_LISTS
 /** Start a walk at the first page. */
 void bl_moneykit_list_init(bl_moneykit_list_t *list, uint32_t page_size, bl_moneykit_link_fn fn, void *ctx);
 
@@ -244,6 +249,9 @@ void bl_moneykit_list_init(bl_moneykit_list_t *list, uint32_t page_size, bl_mone
  */
 BL_NODISCARD bl_status_t bl_moneykit_list_links(bl_client_t *client, bl_moneykit_auth_t *auth,
                                                 bl_moneykit_list_t *list);
+#endif /* BL_CONFIG_MONEYKIT && BL_CONFIG_LISTS */
+
+#if BL_CONFIG_MONEYKIT
 
 /**
  * @brief Decode one link object (in place): a get-link answer or a list
@@ -277,6 +285,8 @@ BL_NODISCARD bl_status_t bl_moneykit_decode_token(char *body, size_t len, bl_jso
  */
 BL_NODISCARD bl_status_t bl_moneykit_decode_error(char *body, size_t len, bl_json_token_t *tokens,
                                                   size_t max_tokens, bl_error_info_t *info);
+
+#endif /* BL_CONFIG_MONEYKIT */
 
 #ifdef __cplusplus
 }

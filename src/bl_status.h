@@ -64,7 +64,9 @@ typedef enum bl_status {
  * @brief Name of a status, for logs.
  *
  * @param status Any value; unknown values give "BL_ERR_?".
- * @return A static string such as "BL_ERR_TIMEOUT". Never NULL.
+ * @return A static string such as "BL_ERR_TIMEOUT". Never NULL. A build
+ *         with BL_CONFIG_STATUS_NAMES 0 returns the number instead ("9";
+ *         "?" when unknown).
  *
  * @code
  * bl_status_t st = bl_heron_update_link(&client, key, item, token, &link);

@@ -100,17 +100,6 @@ static bool bl_lex_char(bl_lex_t *lx, char c)
     return false;
 }
 
-/* Exact, case-sensitive literal (HTTP day and month names are). */
-static bool bl_lex_lit(bl_lex_t *lx, const char *lit)
-{
-    const size_t n = strlen(lit);
-    if (lx->len - lx->pos < n || memcmp(lx->s + lx->pos, lit, n) != 0) {
-        return false;
-    }
-    lx->pos += n;
-    return true;
-}
-
 /* `HH:MM:SS`, shared by RFC 3339 and the HTTP forms. */
 static bool bl_lex_hms(bl_lex_t *lx, unsigned *h, unsigned *mi, unsigned *sec)
 {
@@ -311,6 +300,19 @@ size_t bl_datetime_format_utc(int64_t unix_s, uint32_t nanosecond, char *out, si
 }
 
 /* ------------------------------------------------------------ HTTP dates */
+#if BL_CONFIG_HTTP_DATE
+
+/* Exact, case-sensitive literal (HTTP day and month names are). */
+static bool bl_lex_lit(bl_lex_t *lx, const char *lit)
+{
+    const size_t n = strlen(lit);
+    if (lx->len - lx->pos < n || memcmp(lx->s + lx->pos, lit, n) != 0) {
+        return false;
+    }
+    lx->pos += n;
+    return true;
+}
+
 
 static const char *const bl_month_names[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -403,6 +405,8 @@ bl_status_t bl_http_date_parse(const char *s, size_t len, int64_t *out)
     }
     return BL_ERR_DECODE;
 }
+
+#endif /* BL_CONFIG_HTTP_DATE */
 
 /* ------------------------------------------------------------ JSON field */
 

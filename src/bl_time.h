@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bl_config_defaults.h"
 #include "bl_json.h"
 #include "bl_status.h"
 
@@ -72,11 +73,14 @@ size_t bl_datetime_format_utc(int64_t unix_s, uint32_t nanosecond, char *out, si
 /** Buffer size that always holds bl_datetime_format_utc()'s output. */
 #define BL_DATETIME_STR_MAX 32u
 
+#if BL_CONFIG_HTTP_DATE
 /**
- * @brief Decode an RFC 1123 HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).
+ * @brief Decode an HTTP date: IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`)
+ * or either obsolete form (RFC 850, asctime). Built when BL_CONFIG_HTTP_DATE is 1.
  * @return BL_OK with Unix seconds in @p out, or BL_ERR_DECODE.
  */
 BL_NODISCARD bl_status_t bl_http_date_parse(const char *s, size_t len, int64_t *out);
+#endif
 
 /**
  * @brief Read a timestamp field of a JSON document (string, null or absent).
