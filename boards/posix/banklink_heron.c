@@ -12,6 +12,7 @@
 
 #include "cli.h"
 
+#if BL_CONFIG_LISTS
 /* What the list callback needs: where to print, and room for one link. */
 typedef struct bl_cli_heron_list {
     bl_cli_list_t list;
@@ -67,6 +68,7 @@ static int bl_cli_heron_list(bl_cli_run_t *run, const char *key)
     bl_secure_zero(l->out, sizeof l->out);
     return rc;
 }
+#endif /* BL_CONFIG_LISTS */
 
 int bl_cli_heron_main(bl_cli_run_t *run)
 {
@@ -77,7 +79,11 @@ int bl_cli_heron_main(bl_cli_run_t *run)
                              BL_ERR_INVALID_ARG);
     }
     if (o->command == BL_CLI_HERON_LIST_LINKS) {
+#if BL_CONFIG_LISTS
         return bl_cli_heron_list(run, key);
+#else
+        return bl_cli_not_built("list-links", "BL_CONFIG_LISTS");
+#endif
     }
 
     bl_heron_link_t link;
@@ -88,6 +94,7 @@ int bl_cli_heron_main(bl_cli_run_t *run)
         st = bl_heron_update_link(&run->client, key, o->item_id, o->access_token, &link);
         wrapper = "integration_link";
         break;
+#if BL_CONFIG_LIFECYCLE
     case BL_CLI_HERON_CREATE_LINK: {
         bl_heron_new_link_t req;
         memset(&req, 0, sizeof req);
@@ -105,6 +112,12 @@ int bl_cli_heron_main(bl_cli_run_t *run)
         st = bl_heron_delete_links(&run->client, key, o->integration_id, o->end_user);
         wrapper = NULL;
         break;
+#else
+    case BL_CLI_HERON_CREATE_LINK:
+    case BL_CLI_HERON_REFRESH_LINK:
+    case BL_CLI_HERON_DELETE_LINKS:
+        return bl_cli_not_built("create-link, refresh-link and delete-links", "BL_CONFIG_LIFECYCLE");
+#endif
     default:
         return bl_cli_refuse("not a Heron command", BL_ERR_INVALID_ARG);
     }

@@ -55,6 +55,7 @@ static const char *bl_cli_failed_step(const bl_moneykit_auth_t *auth, bl_status_
     return (!auth->valid && credentials && bl_cli_exit_code(st) != 2) ? "auth/token" : NULL;
 }
 
+#if BL_CONFIG_LISTS
 /* What the list callback needs: where to print, and room for one link. */
 typedef struct bl_cli_mk_list {
     bl_cli_list_t list;
@@ -128,6 +129,7 @@ static int bl_cli_moneykit_list(bl_cli_run_t *run, bl_moneykit_auth_t *auth)
     bl_secure_zero(walk, sizeof *walk);
     return rc;
 }
+#endif /* BL_CONFIG_LISTS */
 
 /* The command proper, once a token is at hand (or can be fetched). */
 static int bl_cli_moneykit_call(bl_cli_run_t *run, bl_moneykit_auth_t *auth, char *out, size_t cap)
@@ -141,13 +143,18 @@ static int bl_cli_moneykit_call(bl_cli_run_t *run, bl_moneykit_auth_t *auth, cha
     case BL_CLI_MONEYKIT_TOKEN:
         return bl_cli_emit(bl_cli_json_moneykit_token(&b, auth), &b);
     case BL_CLI_MONEYKIT_LIST_LINKS:
+#if BL_CONFIG_LISTS
         return bl_cli_moneykit_list(run, auth);
+#else
+        return bl_cli_not_built("list-links", "BL_CONFIG_LISTS");
+#endif
     case BL_CLI_MONEYKIT_EXCHANGE: {
         bl_moneykit_exchange_t ex;
         st = bl_moneykit_exchange_token(&run->client, auth, o->exchangeable_token, &ex);
         fitted = st == BL_OK && bl_cli_json_moneykit_exchange(&b, &ex);
         break;
     }
+#if BL_CONFIG_LIFECYCLE
     case BL_CLI_MONEYKIT_GET_LINK: {
         bl_moneykit_link_t link;
         st = bl_moneykit_get_link(&run->client, auth, o->link_id, &link);
@@ -160,6 +167,11 @@ static int bl_cli_moneykit_call(bl_cli_run_t *run, bl_moneykit_auth_t *auth, cha
         bl_buf_puts(&b, "{}");
         fitted = bl_buf_ok(&b);
         break;
+#else
+    case BL_CLI_MONEYKIT_GET_LINK:
+    case BL_CLI_MONEYKIT_DELETE_LINK:
+        return bl_cli_not_built("get-link and delete-link", "BL_CONFIG_LIFECYCLE");
+#endif
     default:
         return bl_cli_refuse("not a MoneyKit command", BL_ERR_INVALID_ARG);
     }

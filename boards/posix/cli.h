@@ -332,6 +332,10 @@ void bl_cli_report(const bl_cli_run_t *run, const char *what, bl_status_t status
 /** Print `banklink: <reason> [STATUS]` for a failure before any request; returns the exit code. */
 int bl_cli_refuse(const char *reason, bl_status_t status);
 
+/** Refuse a command whose calls this build of the library leaves out
+ * (@p option is the BL_CONFIG_* switch at 0); nothing is sent. */
+int bl_cli_not_built(const char *commands, const char *option);
+
 /** An environment variable, or NULL when unset or empty. */
 const char *bl_cli_env(const char *name);
 
