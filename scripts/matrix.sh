@@ -3,7 +3,9 @@
 # -O2, and a 32-bit gcc build (-m32), which catches size_t/long
 # assumptions a Cortex-M would hit. Each build has its own directory
 # (build-matrix/<name>); warnings are errors (the project's BL_WARNINGS).
-# Exits non-zero when any build or test fails; prints a summary table.
+# Then (full run only) the core is compiled with every feature switch at 0
+# alone and all at 0, with gcc and clang. Exits non-zero when any build or
+# test fails; prints a summary table.
 #
 # The 32-bit build needs the i386 cmocka: dpkg --add-architecture i386 &&
 # apt-get update && apt-get install libcmocka-dev:i386 (gcc-multilib gives
@@ -78,6 +80,42 @@ for name in "${names[@]}"; do
   fi
   echo "    $result (${secs}s)"
 done
+
+# Every feature switch at 0 on its own, and all of them at 0, with both
+# compilers and the project's warnings: a switch must never break the build.
+if [ $# -eq 0 ]; then
+  echo "=== feature switches: each BL_CONFIG_* at 0, gcc and clang -O2"
+  start=$(date +%s)
+  jsmn_dir=$(dirname "$(echo '#include <jsmn.h>' | cpp -H -o /dev/null 2>&1 | awk '/jsmn.h$/ {print $2; exit}')")
+  switches=(HERON MONEYKIT LIFECYCLE LISTS LOG STATUS_NAMES HTTP_DATE)
+  combos=()
+  all=""
+  for sw in "${switches[@]}"; do
+    combos+=("-DBL_CONFIG_$sw=0")
+    all="$all -DBL_CONFIG_$sw=0"
+  done
+  combos+=("$all")
+  bad=0
+  for compiler in gcc clang; do
+    for combo in "${combos[@]}"; do
+      for src in src/*.c; do
+        # shellcheck disable=SC2086
+        if ! "$compiler" -std=c99 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror -O2 \
+              -isystem "$jsmn_dir" $combo -c "$src" -o /dev/null; then
+          echo "    $compiler $combo $src: FAILED"
+          bad=1
+        fi
+      done
+    done
+  done
+  secs=$(( $(date +%s) - start ))
+  if [ "$bad" = 0 ]; then
+    summary+=("switches|${#combos[@]} combinations x 2 compilers compile cleanly|${secs}s")
+  else
+    summary+=("switches|FAILED|${secs}s")
+    failed=1
+  fi
+fi
 
 echo
 echo "=== matrix summary"
