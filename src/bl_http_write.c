@@ -213,7 +213,7 @@ bl_status_t bl_http_write_request(bl_buf_t *out, const char *host, uint16_t port
         bl_http_put_encoded(out, req->query[i].value, strlen(req->query[i].value));
     }
     bl_buf_puts(out, " HTTP/1.1\r\nHost: ");
-    bool v6 = strchr(host, ':') != NULL;
+    bool v6 = memchr(host, ':', strlen(host)) != NULL;
     if (v6) {
         bl_buf_put(out, "[", 1);
     }

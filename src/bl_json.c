@@ -341,7 +341,8 @@ bl_status_t bl_json_parse(bl_json_doc_t *doc, char *text, size_t len, bl_json_to
     while (first < len && is_json_space(text[first])) {
         first++;
     }
-    if (first < len && text[first] != '{' && strchr("[\"-0123456789tfn", text[first]) != NULL && text[first] != '\0') {
+    static const char value_starts[] = "[\"-0123456789tfn";
+    if (first < len && text[first] != '{' && memchr(value_starts, text[first], sizeof value_starts - 1u) != NULL) {
         return BL_ERR_DECODE;
     }
     unsigned int cap = (max_tokens > (size_t)(INT_MAX / 2)) ? (unsigned int)(INT_MAX / 2) : (unsigned int)max_tokens;
@@ -409,6 +410,16 @@ bool bl_json_is_null(const bl_json_doc_t *doc, int index)
     return doc->tokens[index].type == BL_JSON_PRIMITIVE && tok_text(doc, index)[0] == 'n';
 }
 
+/* strcmp() == 0, without pulling strcmp into the image (newlib's is ~0.7 KB). */
+static bool cstr_eq(const char *a, const char *b)
+{
+    while (*a != '\0' && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
 bl_status_t bl_json_object_find(const bl_json_doc_t *doc, int obj, const char *const *keys, size_t n, int *out)
 {
     for (size_t k = 0; k < n; k++) {
@@ -422,7 +433,7 @@ bl_status_t bl_json_object_find(const bl_json_doc_t *doc, int obj, const char *c
     for (int m = 0; m < members && j + 1 < doc->count; m++) {
         const char *key = tok_text(doc, j);
         for (size_t k = 0; k < n; k++) {
-            if (key[0] == keys[k][0] && strcmp(key, keys[k]) == 0) {
+            if (cstr_eq(key, keys[k])) {
                 out[k] = j + 1;
                 break;
             }
@@ -510,7 +521,9 @@ bl_status_t bl_json_get_int(const bl_json_doc_t *doc, int index, int64_t min, in
             return BL_ERR_DECODE; /* fraction or exponent */
         }
         int d = p[i] - '0';
-        if (v < (INT64_MIN + d) / 10) {
+        /* Constant bounds: a run-time 64-bit division would pull libgcc's
+         * divider into the firmware. INT64_MIN is -922337203685477580*10 - 8. */
+        if (v < INT64_MIN / 10 || (v == INT64_MIN / 10 && d > 8)) {
             return BL_ERR_DECODE;
         }
         v = v * 10 - d;

@@ -55,31 +55,46 @@ void bl_buf_puts(bl_buf_t *b, const char *s)
     bl_buf_put(b, s, s == NULL ? 1u : strlen(s));
 }
 
-void bl_buf_put_u64(bl_buf_t *b, uint64_t v)
+/* *v /= 10, returning the remainder, in 16-bit steps: each partial
+ * dividend stays under 10 * 2^16, so only 32-bit division is used and
+ * libgcc's 64-bit divider stays out of the firmware. */
+static unsigned div10(uint64_t *v)
 {
-    char tmp[20]; /* UINT64_MAX has 20 digits */
+    uint64_t q = 0;
+    uint32_t r = 0;
+    for (int shift = 48; shift >= 0; shift -= 16) {
+        uint32_t part = (r << 16) | (uint32_t)((*v >> shift) & 0xFFFFu);
+        q = (q << 16) | (part / 10u);
+        r = part % 10u;
+    }
+    *v = q;
+    return (unsigned)r;
+}
+
+/* Digits of @p v (and a leading '-' when @p negative) put in one piece:
+ * a number either fits whole or is not written at all. */
+static void put_decimal(bl_buf_t *b, uint64_t v, bool negative)
+{
+    char tmp[21]; /* '-' and the 20 digits of UINT64_MAX */
     size_t i = sizeof tmp;
     do {
-        tmp[--i] = (char)('0' + (int)(v % 10u));
-        v /= 10u;
+        tmp[--i] = (char)('0' + div10(&v));
     } while (v != 0u);
+    if (negative) {
+        tmp[--i] = '-';
+    }
     bl_buf_put(b, tmp + i, sizeof tmp - i);
+}
+
+void bl_buf_put_u64(bl_buf_t *b, uint64_t v)
+{
+    put_decimal(b, v, false);
 }
 
 void bl_buf_put_i64(bl_buf_t *b, int64_t v)
 {
-    char tmp[21]; /* '-' and 19 digits of INT64_MIN's magnitude */
-    size_t i = sizeof tmp;
     /* Negate in unsigned arithmetic: -INT64_MIN does not fit in int64_t. */
-    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[--i] = (char)('0' + (int)(mag % 10u));
-        mag /= 10u;
-    } while (mag != 0u);
-    if (v < 0) {
-        tmp[--i] = '-';
-    }
-    bl_buf_put(b, tmp + i, sizeof tmp - i);
+    put_decimal(b, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, v < 0);
 }
 
 /* ------------------------------------------------------------ UTF-8 */

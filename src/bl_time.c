@@ -5,7 +5,7 @@
  * The core must run where there is no C library clock or time zone data, so
  * calendar arithmetic is done here with Howard Hinnant's days-from-civil
  * algorithms (proleptic Gregorian calendar, exact for every year 0..9999 and
- * for negative day counts), always in 64-bit integers.
+ * for negative day counts). Seconds are 64-bit; no 64-bit division is used.
  */
 #include "bl_time.h"
 
@@ -18,12 +18,12 @@
 
 /* ------------------------------------------------------------ calendar */
 
-static bool bl_is_leap(int64_t y)
+static bool bl_is_leap(uint32_t y)
 {
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return (y % 4u == 0u && y % 100u != 0u) || y % 400u == 0u;
 }
 
-static unsigned bl_days_in_month(int64_t y, unsigned m)
+static unsigned bl_days_in_month(uint32_t y, unsigned m)
 {
     static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (m < 1u || m > 12u) {
@@ -32,30 +32,39 @@ static unsigned bl_days_in_month(int64_t y, unsigned m)
     return (m == 2u && bl_is_leap(y)) ? 29u : days[m - 1u];
 }
 
+/*
+ * The calendar needs no 64-bit division: a 64-bit one would pull libgcc's
+ * 64-bit divider (about 0.9 KB) into every firmware. Years are shifted up
+ * by whole 400-year eras so that every dividend is non-negative, which
+ * also makes C's truncating division the floor division the algorithm
+ * wants.
+ */
+#define BL_ERA_SHIFT 100 /* eras: every int16_t year stays non-negative */
+
 /* Days since 1970-01-01 of a proleptic Gregorian date. Counting years from
  * March puts the leap day last, so one formula covers every month. */
-static int64_t bl_days_from_civil(int64_t y, int64_t m, int64_t d)
+static int32_t bl_days_from_civil(int32_t y, unsigned m, unsigned d)
 {
-    y -= (m <= 2) ? 1 : 0;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const int64_t yoe = y - era * 400;                                /* 0..399 */
-    const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365 */
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;         /* 0..146096 */
-    return era * 146097 + doe - 719468;
+    const uint32_t ys = (uint32_t)(y + BL_ERA_SHIFT * 400 - (m <= 2u ? 1 : 0));
+    const uint32_t era = ys / 400u;
+    const uint32_t yoe = ys - era * 400u;                                                /* 0..399 */
+    const int32_t doy = (int32_t)((153u * (m > 2u ? m - 3u : m + 9u) + 2u) / 5u) + (int32_t)d - 1; /* 0..365 */
+    const int32_t doe = (int32_t)(yoe * 365u + yoe / 4u - yoe / 100u) + doy;             /* 0..146096 */
+    return ((int32_t)era - BL_ERA_SHIFT) * 146097 + doe - 719468;
 }
 
-/* Inverse of bl_days_from_civil(). */
-static void bl_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+/* Inverse of bl_days_from_civil() for days of years 0..9999. */
+static void bl_civil_from_days(int32_t z, int32_t *y, unsigned *m, unsigned *d)
 {
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const int64_t doe = z - era * 146097;
-    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const int64_t mp = (5 * doy + 2) / 153;
-    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2u ? 1 : 0);
+    const uint32_t zs = (uint32_t)(z + 719468 + 146097); /* one era up: never negative */
+    const uint32_t era = zs / 146097u;
+    const uint32_t doe = zs - era * 146097u;
+    const uint32_t yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
+    const uint32_t doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);
+    const uint32_t mp = (5u * doy + 2u) / 153u;
+    *d = (unsigned)(doy - (153u * mp + 2u) / 5u + 1u);
+    *m = (unsigned)(mp < 10u ? mp + 3u : mp - 9u);
+    *y = (int32_t)(yoe + era * 400u) - 400 + (*m <= 2u ? 1 : 0);
 }
 
 /* ------------------------------------------------------------ lexing */
@@ -124,7 +133,7 @@ bl_status_t bl_datetime_parse(const char *s, size_t len, bl_datetime_t *out)
         !bl_lex_char(&lx, '-') || !bl_lex_digits(&lx, 2u, &d)) {
         return BL_ERR_DECODE;
     }
-    if (d < 1u || d > bl_days_in_month((int64_t)y, mo)) {
+    if (d < 1u || d > bl_days_in_month(y, mo)) {
         return BL_ERR_DECODE; /* also refuses month 0 and 13+ */
     }
     if (!(bl_lex_char(&lx, 'T') || bl_lex_char(&lx, 't') || bl_lex_char(&lx, ' '))) {
@@ -199,7 +208,7 @@ int64_t bl_datetime_to_unix(const bl_datetime_t *dt)
 
 void bl_datetime_from_unix(int64_t t, bl_datetime_t *out)
 {
-    int64_t y;
+    int32_t y;
     unsigned m, d;
 
     if (out == NULL) {
@@ -211,19 +220,19 @@ void bl_datetime_from_unix(int64_t t, bl_datetime_t *out)
     } else if (t > BL_UNIX_MAX) {
         t = BL_UNIX_MAX;
     }
-    int64_t days = t / 86400;
-    int64_t secs = t % 86400;
-    if (secs < 0) { /* floor division for times before 1970 */
-        secs += 86400;
-        days -= 1;
-    }
-    bl_civil_from_days(days, &y, &m, &d);
+    /* Seconds since year 0 are non-negative and under 2^39: floor division
+     * by 86400 = 2^7 * 675 is then a shift and a 32-bit division. */
+    const uint64_t since0 = (uint64_t)(t - BL_UNIX_MIN);
+    const uint32_t q = (uint32_t)(since0 >> 7);
+    const uint32_t days0 = q / 675u;
+    const uint32_t secs = (q - days0 * 675u) * 128u + (uint32_t)(since0 & 127u);
+    bl_civil_from_days((int32_t)days0 - 719528, &y, &m, &d); /* BL_UNIX_MIN is day -719528 */
     out->year = (int16_t)y;
     out->month = (uint8_t)m;
     out->day = (uint8_t)d;
-    out->hour = (uint8_t)(secs / 3600);
-    out->minute = (uint8_t)(secs / 60 % 60);
-    out->second = (uint8_t)(secs % 60);
+    out->hour = (uint8_t)(secs / 3600u);
+    out->minute = (uint8_t)(secs / 60u % 60u);
+    out->second = (uint8_t)(secs % 60u);
     out->nanosecond = 0u;
     out->offset_min = 0;
     out->has_zone = true;
@@ -347,10 +356,10 @@ static bool bl_lex_day_name(bl_lex_t *lx, const char *const names[7])
 static bl_status_t bl_http_date_finish(const bl_lex_t *lx, unsigned y, unsigned mo, unsigned d, unsigned h,
                                        unsigned mi, unsigned sec, int64_t *out)
 {
-    if (lx->pos != lx->len || d < 1u || d > bl_days_in_month((int64_t)y, mo)) {
+    if (lx->pos != lx->len || d < 1u || d > bl_days_in_month(y, mo)) {
         return BL_ERR_DECODE;
     }
-    *out = bl_days_from_civil((int64_t)y, (int64_t)mo, (int64_t)d) * 86400 + (int64_t)h * 3600 +
+    *out = (int64_t)bl_days_from_civil((int32_t)y, mo, d) * 86400 + (int64_t)h * 3600 +
            (int64_t)mi * 60 + (int64_t)sec;
     return BL_OK;
 }
