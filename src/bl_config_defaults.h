@@ -92,7 +92,7 @@
  * Feature switches. Each is 1 (built) by default; set one to 0 to leave its
  * code out of the image. A call that is left out is not declared either, so
  * using it fails at compile time, not at run time. The size each one saves
- * is in the README's size table (`bash scripts/size_report.sh`).
+ * is in the README's size table (`bash scripts/size_profiles.sh`).
  */
 
 /** Heron Data calls (bl_heron.c). */

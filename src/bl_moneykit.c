@@ -112,8 +112,9 @@ bl_status_t bl_moneykit_decode_token(char *body, size_t len, bl_json_token_t *to
     if (at[ACCESS_TOKEN] >= 0) {
         int j = 1;
         for (int m = 0; m < doc.tokens[0].size && j + 1 < doc.count; m++) {
+            static const char access_token[] = "access_token";
             const char *key = doc.text + doc.tokens[j].start; /* NUL-terminated in place */
-            if (strlen(key) == 12u && memcmp(key, "access_token", 12u) == 0) {
+            if (strlen(key) == sizeof access_token - 1u && memcmp(key, access_token, sizeof access_token - 1u) == 0) {
                 const bl_json_token_t *t = &doc.tokens[j + 1];
                 bl_secure_zero(body + t->start, (size_t)(t->end - t->start));
             }

@@ -113,8 +113,8 @@ typedef bl_status_t (*bl_moneykit_link_fn)(void *ctx, const bl_moneykit_link_t *
 /** Work buffer for a token call (credentials and a 1 KiB token). */
 #define BL_MONEYKIT_TOKEN_BUF_MIN 2048u
 
-/** Name of a link state ("connected", …; "unknown" for _UNKNOWN). */
 #if BL_CONFIG_MONEYKIT
+/** Name of a link state ("connected", …; "unknown" for _UNKNOWN). */
 const char *bl_moneykit_link_state_str(bl_moneykit_link_state_t state);
 
 /**

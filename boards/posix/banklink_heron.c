@@ -13,15 +13,9 @@
 #include "cli.h"
 
 #if BL_CONFIG_LISTS
-/* What the list callback needs: where to print, and room for one link. */
-typedef struct bl_cli_heron_list {
-    bl_cli_list_t list;
-    char out[BL_CLI_OUT_SIZE];
-} bl_cli_heron_list_t;
-
 static bl_status_t bl_cli_print_heron_link(void *ctx, const bl_heron_link_t *link)
 {
-    bl_cli_heron_list_t *l = (bl_cli_heron_list_t *)ctx;
+    bl_cli_list_out_t *l = (bl_cli_list_out_t *)ctx;
     bl_buf_t b;
     bl_buf_init(&b, l->out, sizeof l->out);
     bl_cli_list_item_begin(&l->list, &b);
@@ -31,12 +25,12 @@ static bl_status_t bl_cli_print_heron_link(void *ctx, const bl_heron_link_t *lin
 }
 
 /* Static, off the stack, as a device would keep it. */
-static bl_cli_heron_list_t bl_cli_heron_out;
+static bl_cli_list_out_t bl_cli_heron_out;
 
 static int bl_cli_heron_list(bl_cli_run_t *run, const char *key)
 {
     const bl_cli_opts_t *o = run->opts;
-    bl_cli_heron_list_t *l = &bl_cli_heron_out;
+    bl_cli_list_out_t *l = &bl_cli_heron_out;
     bl_cli_list_init(&l->list, stdout, "links");
     bl_status_t st;
     if (o->integration_id != NULL) {

@@ -47,9 +47,9 @@ int bl_cli_refuse(const char *reason, bl_status_t status)
 
 int bl_cli_not_built(const char *commands, const char *option)
 {
-    (void)fprintf(stderr, "banklink: %s not in this build (%s is 0) [%s]\n", commands, option,
-                  bl_status_str(BL_ERR_UNSUPPORTED));
-    return bl_cli_exit_code(BL_ERR_UNSUPPORTED);
+    char reason[160];
+    (void)snprintf(reason, sizeof reason, "%s not in this build (%s is 0)", commands, option);
+    return bl_cli_refuse(reason, BL_ERR_UNSUPPORTED);
 }
 
 const char *bl_cli_env(const char *name)

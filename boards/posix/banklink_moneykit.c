@@ -56,15 +56,9 @@ static const char *bl_cli_failed_step(const bl_moneykit_auth_t *auth, bl_status_
 }
 
 #if BL_CONFIG_LISTS
-/* What the list callback needs: where to print, and room for one link. */
-typedef struct bl_cli_mk_list {
-    bl_cli_list_t list;
-    char out[BL_CLI_OUT_SIZE];
-} bl_cli_mk_list_t;
-
 static bl_status_t bl_cli_print_mk_link(void *ctx, const bl_moneykit_link_t *link)
 {
-    bl_cli_mk_list_t *l = (bl_cli_mk_list_t *)ctx;
+    bl_cli_list_out_t *l = (bl_cli_list_out_t *)ctx;
     bl_buf_t b;
     bl_buf_init(&b, l->out, sizeof l->out);
     bl_cli_list_item_begin(&l->list, &b);
@@ -76,12 +70,12 @@ static bl_status_t bl_cli_print_mk_link(void *ctx, const bl_moneykit_link_t *lin
 /* The walk's state (~1 KiB with the cursors and the decoded link) and the
  * printed form of one link: static, off the stack, as a device would. */
 static bl_moneykit_list_t bl_cli_mk_walk;
-static bl_cli_mk_list_t bl_cli_mk_out;
+static bl_cli_list_out_t bl_cli_mk_out;
 
 /* Every page, in one document. Returns the exit code. */
 static int bl_cli_moneykit_list(bl_cli_run_t *run, bl_moneykit_auth_t *auth)
 {
-    bl_cli_mk_list_t *l = &bl_cli_mk_out;
+    bl_cli_list_out_t *l = &bl_cli_mk_out;
     bl_cli_list_init(&l->list, stdout, "links");
     bl_moneykit_list_t *walk = &bl_cli_mk_walk;
     bl_moneykit_list_init(walk, run->opts->page_size, bl_cli_print_mk_link, l);

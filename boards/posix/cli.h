@@ -314,6 +314,12 @@ void bl_cli_transport_free(bl_cli_transport_t *t);
  */
 #define BL_CLI_OUT_SIZE (2u * (BL_CLI_WORK_SIZE))
 
+/** A list and room for the printed form of one element (what a list callback needs). */
+typedef struct bl_cli_list_out {
+    bl_cli_list_t list;        /**< The document being written. */
+    char out[BL_CLI_OUT_SIZE]; /**< One element, printed. */
+} bl_cli_list_out_t;
+
 /** One run of the tool: what main sets up, the commands use. */
 typedef struct bl_cli_run {
     const bl_cli_opts_t *opts;  /**< The command line. */
