@@ -8,6 +8,7 @@
 
 #define BEARER_PREFIX "Bearer "
 #define BEARER_PREFIX_LEN 7u
+#define ACCESS_TOKEN_KEY "access_token"
 
 static const char *const state_names[] = {
     "unknown", "connecting", "awaiting_token_exchange", "connected", "deleted", "error",
@@ -79,7 +80,7 @@ bl_status_t bl_moneykit_decode_token(char *body, size_t len, bl_json_token_t *to
     bl_json_doc_t doc;
     bl_status_t st = bl_json_parse(&doc, body, len, tokens, max_tokens);
     enum { ACCESS_TOKEN, TOKEN_TYPE, EXPIRES_IN, NKEYS };
-    static const char *const keys[NKEYS] = {"access_token", "token_type", "expires_in"};
+    static const char *const keys[NKEYS] = {ACCESS_TOKEN_KEY, "token_type", "expires_in"};
     int at[NKEYS] = {-1, -1, -1};
     bl_str_t token = {NULL, 0, BL_ABSENT};
     bl_str_t type = {NULL, 0, BL_ABSENT};
@@ -112,9 +113,9 @@ bl_status_t bl_moneykit_decode_token(char *body, size_t len, bl_json_token_t *to
     if (at[ACCESS_TOKEN] >= 0) {
         int j = 1;
         for (int m = 0; m < doc.tokens[0].size && j + 1 < doc.count; m++) {
-            static const char access_token[] = "access_token";
             const char *key = doc.text + doc.tokens[j].start; /* NUL-terminated in place */
-            if (strlen(key) == sizeof access_token - 1u && memcmp(key, access_token, sizeof access_token - 1u) == 0) {
+            const size_t n = sizeof ACCESS_TOKEN_KEY - 1u;
+            if (strlen(key) == n && memcmp(key, ACCESS_TOKEN_KEY, n) == 0) {
                 const bl_json_token_t *t = &doc.tokens[j + 1];
                 bl_secure_zero(body + t->start, (size_t)(t->end - t->start));
             }
