@@ -11,6 +11,7 @@ packages=(
   qemu-system-arm ca-certificates
   cppcheck clang-tidy valgrind gcovr
   libcjson-dev libcurl4-openssl-dev gnuplot-nox
+  dpkg-dev xz-utils bzip2
 )
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
