@@ -5,7 +5,7 @@
  *
  * Build with BL_PORT_LWIP_RAW defined to 1; without it bl_lwip_raw.c
  * compiles to nothing (PlatformIO and ESP-IDF compile every file they see).
- * bl_lwip_raw.c needs lwIP 2.0 or later with LWIP_TCP 1 and LWIP_CALLBACK_API
+ * bl_lwip_raw.c needs lwIP 2.1 or later with LWIP_TCP 1 and LWIP_CALLBACK_API
  * 1 (the default); port/lwip/README.md lists what it needs from lwipopts.h.
  *
  * This header includes no lwIP header: an application can hold the port's
@@ -73,13 +73,13 @@ typedef void (*bl_lwip_raw_poll_fn)(void *ctx);
 typedef struct bl_lwip_raw_conn {
     void *pcb;                 /**< struct tcp_pcb *, NULL when closed. */
     void *rx_queue;            /**< struct pbuf * chain received and not yet read, or NULL. */
-    uint16_t rx_offset;        /**< Bytes of the first pbuf of rx_queue already read. */
     bool connecting;           /**< tcp_connect() issued, not yet answered. */
     bool connected;            /**< The connected callback ran. */
     bool peer_closed;          /**< The peer's FIN arrived; recv answers BL_IO_CLOSED once rx_queue is empty. */
     bool failed;               /**< tcp_err ran (RST, abort, timeout): the pcb is gone. */
     bool dns_done;             /**< The DNS callback ran. */
     bool dns_found;            /**< ... and found an address (in dns_addr). */
+    const char *dns_host;      /**< The name being resolved while waiting for DNS, else NULL (a late answer for another name is ignored). */
     int8_t last_err;           /**< lwIP err_t of the last failure (ERR_OK: none). */
     uint32_t dns_addr[6];      /**< Storage for the resolved ip_addr_t (checked at compile time). */
     bl_lwip_raw_poll_fn poll;  /**< The application's poll hook. */
