@@ -372,7 +372,7 @@ class Run:
     def qemu(self, sock):
         seed = os.urandom(32).hex()
         if self.opts.fake_qemu:
-            cmd = [a.format(socket=sock, elf=self.elf, seed=seed) for a in self.opts.fake_qemu.split()]
+            cmd = [a.format(socket=sock, elf=self.elf, seed=seed, ns=self.ns) for a in self.opts.fake_qemu.split()]
         else:
             cmd = [self.opts.qemu, "-M", "mps2-an386", "-nographic", "-monitor", "none", "-icount", "shift=0",
                    "-chardev", "socket,id=slip,path=%s" % sock, "-serial", "chardev:slip",
@@ -573,7 +573,8 @@ def parse_args(argv):
     p.add_argument("--images", default="16k,4k")
     p.add_argument("--timeout", type=int, default=600, help="seconds per QEMU run")
     p.add_argument("--no-build", action="store_true", help="use the images already in BUILD")
-    p.add_argument("--fake-qemu", help="test the harness: run this instead of QEMU ({socket}, {elf}, {seed})")
+    p.add_argument("--fake-qemu", help="test the harness: run this instead of QEMU ({socket}, {elf}, {seed}, {ns}); "
+                        "see stand_in_firmware.py")
     p.add_argument("--verbose-bridge", action="store_true", help="log every packet in WORK/IMAGE/bridge.log")
     opts = p.parse_args(argv)
     opts.source = os.path.abspath(opts.source)
