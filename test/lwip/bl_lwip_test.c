@@ -8,7 +8,9 @@
  * moves goes through lwIP's TCP, IP, ARP and Ethernet code.
  *
  * Usage: bl_lwip_test --server IP --http-port N [--tls-port N --ca FILE
- *        --tls-name NAME] [--closed-port N] [--blackhole IP]
+ *        --tls-name NAME] [--closed-port N] [--blackhole IP] [--heron-links N]
+ * (bl_t_common.c parses them). The checks are shared with the raw-API
+ * port's test (test/lwip_raw); this file is the socket port's side.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,23 +20,34 @@
 #include "lwip/init.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
+#include "lwip/sockets.h"
 #include "lwip/sys.h"
 #include "lwip/tcpip.h"
 #include "netif/tapif.h"
 
 #include "bl_lwip_test.h"
 
-bool bl_t_check(bl_t_count_t *c, bool ok, const char *what, const char *file, int line)
+void bl_t_conn_init(bl_transport_t *t, bl_t_conn_t *conn)
 {
-    if (ok) {
-        c->passed++;
-        printf("ok   %s\n", what);
-    } else {
-        c->failed++;
-        printf("FAIL %s (%s:%d)\n", what, file, line);
-    }
-    fflush(stdout);
-    return ok;
+    bl_lwip_transport_init(t, conn);
+}
+
+void bl_t_clock_init(bl_clock_t *c, bl_t_conn_t *conn)
+{
+    (void)conn;
+    bl_lwip_clock_init(c);
+}
+
+bool bl_t_conn_is_open(const bl_t_conn_t *conn)
+{
+    return conn->fd >= 0;
+}
+
+bool bl_t_conn_nodelay(const bl_t_conn_t *conn)
+{
+    int nodelay = 0;
+    socklen_t len = (socklen_t)sizeof nodelay;
+    return lwip_getsockopt(conn->fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len) == 0 && nodelay != 0;
 }
 
 /* What the tcpip thread needs to bring the interface up. */
@@ -79,59 +92,6 @@ static bool bl_t_stack_start(bl_t_stack_t *s, const char *gw)
     sys_sem_wait(&s->ready);
     sys_sem_free(&s->ready);
     return s->added;
-}
-
-static bool bl_t_port_arg(const char *v, uint16_t *out)
-{
-    char *end = NULL;
-    unsigned long n = strtoul(v, &end, 10);
-    if (end == v || *end != '\0' || n == 0 || n > 65535ul) {
-        return false;
-    }
-    *out = (uint16_t)n;
-    return true;
-}
-
-static bool bl_t_parse(int argc, char **argv, bl_t_opts_t *o)
-{
-    int i;
-    memset(o, 0, sizeof *o);
-    o->server = "198.18.0.1";
-    o->closed_port = 9;
-    o->blackhole = "198.18.0.77";
-    o->tls_name = "localhost";
-    for (i = 1; i + 1 < argc; i += 2) {
-        const char *k = argv[i];
-        const char *v = argv[i + 1];
-        bool ok = true;
-        if (strcmp(k, "--server") == 0) {
-            o->server = v;
-        } else if (strcmp(k, "--http-port") == 0) {
-            ok = bl_t_port_arg(v, &o->http_port);
-        } else if (strcmp(k, "--tls-port") == 0) {
-            ok = bl_t_port_arg(v, &o->tls_port);
-        } else if (strcmp(k, "--ca") == 0) {
-            o->ca_file = v;
-        } else if (strcmp(k, "--tls-name") == 0) {
-            o->tls_name = v;
-        } else if (strcmp(k, "--closed-port") == 0) {
-            ok = bl_t_port_arg(v, &o->closed_port);
-        } else if (strcmp(k, "--blackhole") == 0) {
-            o->blackhole = v;
-        } else {
-            ok = false;
-        }
-        if (!ok) {
-            fprintf(stderr, "bad option %s %s\n", k, v);
-            return false;
-        }
-    }
-    if (i != argc || o->http_port == 0) {
-        fprintf(stderr, "usage: %s --server IP --http-port N [--tls-port N --ca FILE --tls-name NAME]"
-                        " [--closed-port N] [--blackhole IP]\n", argv[0]);
-        return false;
-    }
-    return true;
 }
 
 int main(int argc, char **argv)

@@ -12,14 +12,44 @@
 # are removed on every exit path. Needs root (CI runs as root): it fails,
 # not skips, when it cannot create the namespace.
 #
-# usage: run_lwip_test.sh TEST_BINARY MOCK_SERVER_PY [--tls]
+# usage: run_lwip_test.sh TEST_BINARY MOCK_SERVER_PY [--tls] [--mtu N]
+#            [--heron-links N] [--dns RESPONDER_PY] [--blackhole IP]
+#            [--server-name NAME]
 #   --tls: also start a TLS mock server, with a throw-away CA and server
 #   certificate (for the name banklink-mock.test) made here with openssl.
+#   --mtu: of the TAP device (default 576, see below).
+#   --heron-links: the mock servers start with N Heron links (the test walks them).
+#   --dns: run RESPONDER_PY (a DNS server answering NXDOMAIN) on the Linux
+#   side, port 53, and tell the test to use it.
+#   --blackhole, --server-name: passed on to the test binary.
+# Used by lwip.stack (socket port) and lwip.raw_stack (raw-API port, NO_SYS).
 set -euo pipefail
 
 bin=$1
 mock=$2
-tls=${3:-}
+shift 2
+tls=""
+# 576 by default: Debian's liblwip.so 2.1.3 (the socket port's test) is built
+# with mismatched pbuf sizes (pbuf_alloc() fills pool pbufs up to 1536 bytes,
+# memp allocates 616 with the header, 592 of payload), so tapif overflows the
+# heap on any frame over 592 bytes. 576 + 14 bytes of Ethernet header fit,
+# and Linux then also advertises an MSS of 536, so neither side sends a
+# larger segment. lwIP built from source with one lwipopts.h (the raw-API
+# test) has no such mismatch and runs at 1500.
+mtu=576
+heron_links=0
+dns_py=""
+bin_args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --tls) tls=--tls; shift ;;
+        --mtu) mtu=$2; shift 2 ;;
+        --heron-links) heron_links=$2; shift 2 ;;
+        --dns) dns_py=$2; shift 2 ;;
+        --blackhole|--server-name) bin_args+=("$1" "$2"); shift 2 ;;
+        *) echo "FAIL: unknown option $1"; exit 2 ;;
+    esac
+done
 tls_name=banklink-mock.test
 ns="bl-lwip-$$-${RANDOM}"
 tap=bltap0
@@ -72,12 +102,7 @@ if ! ip netns add "$ns"; then
 fi
 ip -n "$ns" link set lo up
 ip -n "$ns" tuntap add dev "$tap" mode tap
-# MTU 576: Debian's liblwip.so 2.1.3 is built with mismatched pbuf sizes
-# (pbuf_alloc() fills pool pbufs up to 1536 bytes, memp allocates 616 with
-# the header, 592 of payload), so tapif overflows the heap on any frame over
-# 592 bytes. 576 + 14 bytes of Ethernet header fit, and Linux then also
-# advertises an MSS of 536, so neither side sends a larger segment.
-ip -n "$ns" link set "$tap" mtu 576
+ip -n "$ns" link set "$tap" mtu "$mtu"
 ip -n "$ns" addr add "$server/24" dev "$tap"
 ip -n "$ns" link set "$tap" up
 
@@ -87,7 +112,8 @@ start_mock() {
     local name=$1
     shift
     local pf="$work/$name.port"
-    ip netns exec "$ns" python3 "$mock" --host "$server" --port 0 --port-file "$pf" "$@" \
+    ip netns exec "$ns" python3 "$mock" --host "$server" --port 0 --port-file "$pf" \
+        --heron-links "$heron_links" "$@" \
         >"$work/$name.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 100); do
@@ -114,5 +140,23 @@ if [ "$tls" = "--tls" ]; then
     args+=(--tls-port "$tls_port" --ca "$work/ca.pem" --tls-name "$tls_name")
 fi
 
-echo "namespace $ns: lwIP on $tap, mock server $server:$http_port${tls_port:+ (TLS :$tls_port)}"
-ip netns exec "$ns" env PRECONFIGURED_TAPIF="$tap" timeout 120 "$bin" "${args[@]}"
+if [ "$heron_links" != 0 ]; then
+    args+=(--heron-links "$heron_links")
+fi
+if [ -n "$dns_py" ]; then
+    dns_ready="$work/dns.ready"
+    ip netns exec "$ns" python3 "$dns_py" --host "$server" --port 53 --ready-file "$dns_ready" \
+        >"$work/dns.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 100); do
+        [ -e "$dns_ready" ] && break
+        kill -0 "${pids[-1]}" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -e "$dns_ready" ] || { echo "FAIL: DNS responder did not start"; exit 1; }
+    args+=(--dns "$server")
+fi
+args+=("${bin_args[@]}")
+
+echo "namespace $ns: lwIP on $tap (MTU $mtu), mock server $server:$http_port${tls_port:+ (TLS :$tls_port)}"
+ip netns exec "$ns" env PRECONFIGURED_TAPIF="$tap" timeout 200 "$bin" "${args[@]}"

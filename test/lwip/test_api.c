@@ -1,11 +1,13 @@
 /*
- * End-to-end banklink calls over the lwIP port: Heron update-link and
- * MoneyKit exchange-token against the mock server, plain HTTP and TLS
- * (port/mbedtls stacked on the lwIP transport). The mock's control
+ * End-to-end banklink calls over an lwIP port (socket or raw API, see
+ * bl_lwip_test.h): Heron update-link and list, MoneyKit exchange-token
+ * against the mock server, plain HTTP and TLS (port/mbedtls stacked on the
+ * lwIP transport). The mock's control
  * endpoints switch behaviours (a 503, a server that closes idle keep-alive
  * connections, one that never answers) and report which TCP connection
  * each request came on.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +29,14 @@
 
 #define BL_T_BUF 4096u
 #define BL_T_TOKENS 192u
+/* The list walk's work buffer: far smaller than a 1,000-link answer. */
+#define BL_T_SMALL_BUF 2048u
+/* mock_links.BULK_END_USER: the owner of the --heron-links links. */
+#define BL_T_BULK_USER "end-user-bulk"
 
 /* One banklink client and what it owns. */
 typedef struct bl_t_env {
-    bl_lwip_socket_t sock;
+    bl_t_conn_t sock;
     bl_transport_t tcp;
     bl_clock_t clock;
     bl_client_t client;
@@ -38,7 +44,9 @@ typedef struct bl_t_env {
     uint8_t buf[BL_T_BUF];
 } bl_t_env_t;
 
-static bool bl_t_env_init(bl_t_env_t *e, const bl_transport_t *t, const char *host, uint16_t port)
+/* A client over @p t using the first @p buf_size bytes of the env's buffer. */
+static bool bl_t_env_init_buf(bl_t_env_t *e, const bl_transport_t *t, const char *host, uint16_t port,
+                              size_t buf_size)
 {
     bl_client_config_t cfg;
     bl_client_config_init(&cfg);
@@ -47,11 +55,16 @@ static bool bl_t_env_init(bl_t_env_t *e, const bl_transport_t *t, const char *ho
     cfg.host = host;
     cfg.port = port;
     cfg.buf = e->buf;
-    cfg.buf_size = sizeof e->buf;
+    cfg.buf_size = buf_size;
     cfg.tokens = e->tokens;
     cfg.token_count = BL_T_TOKENS;
     cfg.timeout_ms = 10000u;
     return bl_client_init(&e->client, &cfg) == BL_OK;
+}
+
+static bool bl_t_env_init(bl_t_env_t *e, const bl_transport_t *t, const char *host, uint16_t port)
+{
+    return bl_t_env_init_buf(e, t, host, port, sizeof e->buf);
 }
 
 /*
@@ -61,7 +74,7 @@ static bool bl_t_env_init(bl_t_env_t *e, const bl_transport_t *t, const char *ho
 static int bl_t_control(const bl_t_opts_t *o, const char *method, const char *path, const char *body, char *out,
                         size_t cap)
 {
-    bl_lwip_socket_t sock;
+    bl_t_conn_t sock;
     bl_transport_t t;
     char req[512];
     size_t len = 0;
@@ -69,7 +82,7 @@ static int bl_t_control(const bl_t_opts_t *o, const char *method, const char *pa
     int status = 0;
     const char *p;
 
-    bl_lwip_transport_init(&t, &sock);
+    bl_t_conn_init(&t, &sock);
     n = snprintf(req, sizeof req,
                  "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\nContent-Type: application/json\r\n"
                  "Content-Length: %u\r\n\r\n%s",
@@ -123,15 +136,17 @@ static bool bl_t_reset(const bl_t_opts_t *o)
 
 /*
  * The server-side connection index of each API request recorded since the
- * last reset, oldest first. Returns how many were found.
+ * last reset, oldest first. Returns how many were found, SIZE_MAX when the
+ * stats could not be read.
  */
 static size_t bl_t_connections(const bl_t_opts_t *o, long *idx, size_t max)
 {
-    static char stats[32768];
+    /* Large: with --heron-links the stats list every link the mock holds. */
+    static char stats[1024u * 1024u];
     const char *p = stats;
     size_t n = 0;
     if (bl_t_control(o, "GET", "/__mock/stats", "", stats, sizeof stats) != 200) {
-        return 0;
+        return SIZE_MAX; /* matches no expected count */
     }
     while (n < max && (p = strstr(p, "\"connection\": ")) != NULL) {
         p += strlen("\"connection\": ");
@@ -175,6 +190,13 @@ static void bl_t_heron_plain(bl_t_count_t *c, const bl_t_opts_t *o, bl_t_env_t *
     BL_CHECK(c, bl_t_heron(e, BL_T_HERON_KEY, &link, &ms) == BL_OK);
     nconn = bl_t_connections(o, conn, 8u);
     BL_CHECK(c, nconn == 2u && conn[0] != conn[1]);
+    /* ... and when it closes right after each answer (while still
+     * advertising keep-alive), the next call finds the FIN and reconnects. */
+    BL_CHECK(c, bl_t_reset(o) && bl_t_behaviours(o, "[\"keepalive_close_idle:0\"]"));
+    BL_CHECK(c, bl_t_heron(e, BL_T_HERON_KEY, &link, &ms) == BL_OK);
+    BL_CHECK(c, bl_t_heron(e, BL_T_HERON_KEY, &link, &ms) == BL_OK);
+    nconn = bl_t_connections(o, conn, 8u);
+    BL_CHECK(c, nconn == 2u && conn[0] != conn[1]);
 
     /* A 503 is retried (PUT is idempotent). */
     BL_CHECK(c, bl_t_reset(o) && bl_t_behaviours(o, "[\"status:503:1\", \"retry_after:0\"]"));
@@ -186,6 +208,61 @@ static void bl_t_heron_plain(bl_t_count_t *c, const bl_t_opts_t *o, bl_t_env_t *
     BL_CHECK(c, bl_t_heron(e, "wrong-key", &link, &ms) == BL_ERR_API);
     BL_CHECK(c, e->client.last.http_status == 401);
     BL_CHECK(c, e->client.last.api_message.len > 0u);
+}
+
+/* Counts the links the walk delivers and checks each one decoded. */
+typedef struct bl_t_walk {
+    const bl_clock_t *clock;
+    size_t seen;
+    size_t bad;
+} bl_t_walk_t;
+
+/* The application is slow now and then: meanwhile the network keeps running
+ * (the raw port's sleep polls lwIP), so the server fills the window. */
+#define BL_T_WALK_PAUSE_EVERY 50u
+#define BL_T_WALK_PAUSE_MS 5u
+
+static bl_status_t bl_t_walk_link(void *ctx, const bl_heron_link_t *l)
+{
+    bl_t_walk_t *w = (bl_t_walk_t *)ctx;
+    w->seen++;
+    if (l->item_id.len == 0u || l->status == BL_HERON_LINK_UNKNOWN) {
+        w->bad++;
+    }
+    if (w->seen % BL_T_WALK_PAUSE_EVERY == 0u) {
+        w->clock->sleep_ms(w->clock->ctx, BL_T_WALK_PAUSE_MS);
+    }
+    return BL_OK;
+}
+
+/*
+ * A long list through a small buffer: the answer is many windows long, the
+ * reader takes a little at a time, so the port must queue what lwIP hands
+ * it and reopen the window only as it is read.
+ */
+static void bl_t_heron_list(bl_t_count_t *c, const bl_t_opts_t *o, const bl_transport_t *t, bl_t_env_t *e,
+                            const char *host, uint16_t port)
+{
+    bl_t_walk_t walk = {NULL, 0u, 0u};
+    size_t count = 0;
+    uint32_t t0;
+    bl_status_t st;
+
+    if (o->heron_links == 0u) {
+        printf("     (no --heron-links: list walk not run)\n");
+        return;
+    }
+    if (!BL_CHECK(c, bl_t_env_init_buf(e, t, host, port, BL_T_SMALL_BUF))) {
+        return;
+    }
+    walk.clock = &e->clock;
+    t0 = e->clock.now_ms(e->clock.ctx);
+    st = bl_heron_list_links(&e->client, BL_T_HERON_KEY, BL_T_BULK_USER, bl_t_walk_link, &walk, &count);
+    printf("     heron list_links through a %u-byte buffer: %s, %lu links, %lu ms\n", (unsigned)BL_T_SMALL_BUF,
+           bl_status_str(st), (unsigned long)count, (unsigned long)(e->clock.now_ms(e->clock.ctx) - t0));
+    BL_CHECK(c, st == BL_OK);
+    BL_CHECK(c, count == (size_t)o->heron_links && walk.seen == count && walk.bad == 0u);
+    bl_client_close(&e->client);
 }
 
 static bl_status_t bl_t_exchange(bl_t_env_t *e, bl_moneykit_auth_t *auth, const char *token,
@@ -249,12 +326,14 @@ static void bl_t_tls(bl_t_count_t *c, const bl_t_opts_t *o)
     bl_moneykit_exchange_t ex;
     uint32_t ms;
     size_t ca_len = bl_t_read_pem(o->ca_file, ca, sizeof ca);
+    /* By name when lwIP can resolve one (the raw test), else the address. */
+    const char *host = o->server_name != NULL ? o->server_name : o->server;
 
     if (!BL_CHECK(c, ca_len > 0u)) {
         return;
     }
-    bl_lwip_transport_init(&e.tcp, &e.sock);
-    bl_lwip_clock_init(&e.clock);
+    bl_t_conn_init(&e.tcp, &e.sock);
+    bl_t_clock_init(&e.clock, &e.sock);
     bl_mbedtls_config_init(&cfg);
     cfg.lower = &e.tcp;
     cfg.clock = &e.clock;
@@ -264,7 +343,7 @@ static void bl_t_tls(bl_t_count_t *c, const bl_t_opts_t *o)
     cfg.session_buf = session;
     cfg.session_buf_size = sizeof session;
     if (!BL_CHECK(c, bl_mbedtls_init(&tls, &tls_t, &cfg) == BL_OK)
-        || !BL_CHECK(c, bl_t_env_init(&e, &tls_t, o->server, o->tls_port))) {
+        || !BL_CHECK(c, bl_t_env_init(&e, &tls_t, host, o->tls_port))) {
         bl_mbedtls_free(&tls);
         return;
     }
@@ -283,6 +362,8 @@ static void bl_t_tls(bl_t_count_t *c, const bl_t_opts_t *o)
            (unsigned long)bl_mbedtls_stats(&tls)->handshakes_resumed);
     BL_CHECK(c, bl_mbedtls_resumed(&tls));
     bl_client_close(&e.client);
+    /* The long list through the small buffer, now over TLS records. */
+    bl_t_heron_list(c, o, &tls_t, &e, host, o->tls_port);
     bl_mbedtls_free(&tls);
     bl_moneykit_auth_clear(&auth);
 
@@ -291,9 +372,13 @@ static void bl_t_tls(bl_t_count_t *c, const bl_t_opts_t *o)
     cfg.session_buf = NULL;
     cfg.session_buf_size = 0u;
     if (BL_CHECK(c, bl_mbedtls_init(&tls, &tls_t, &cfg) == BL_OK)
-        && BL_CHECK(c, bl_t_env_init(&e, &tls_t, o->server, o->tls_port))) {
+        && BL_CHECK(c, bl_t_env_init(&e, &tls_t, host, o->tls_port))) {
+        long conn[4];
+        BL_CHECK(c, bl_t_reset(o));
         BL_CHECK(c, bl_t_heron(&e, BL_T_HERON_KEY, &link, &ms) == BL_ERR_TLS_CERT);
         printf("     wrong name: %s\n", bl_mbedtls_reason(&tls));
+        /* ... and the server saw no request. */
+        BL_CHECK(c, bl_t_connections(o, conn, 4u) == 0u);
     }
     bl_client_close(&e.client);
     bl_mbedtls_free(&tls);
@@ -304,8 +389,8 @@ void bl_t_api(bl_t_count_t *c, const bl_t_opts_t *o)
 {
     static bl_t_env_t e;
 
-    bl_lwip_transport_init(&e.tcp, &e.sock);
-    bl_lwip_clock_init(&e.clock);
+    bl_t_conn_init(&e.tcp, &e.sock);
+    bl_t_clock_init(&e.clock, &e.sock);
     if (!BL_CHECK(c, bl_t_env_init(&e, &e.tcp, o->server, o->http_port))) {
         return;
     }
@@ -314,6 +399,8 @@ void bl_t_api(bl_t_count_t *c, const bl_t_opts_t *o)
     printf("-- api over lwIP, plain HTTP: MoneyKit\n");
     bl_t_moneykit_plain(c, o, &e);
     bl_client_close(&e.client);
+    printf("-- api over lwIP, plain HTTP: Heron list, small buffer\n");
+    bl_t_heron_list(c, o, &e.tcp, &e, o->server, o->http_port);
 
 #if defined(BL_T_WITH_TLS) && BL_T_WITH_TLS
     if (BL_CHECK(c, o->tls_port != 0u)) {
