@@ -384,13 +384,14 @@ class Run:
         self.td.push("qemu", lambda: stop_process(proc, "qemu"))
         log = open(os.path.join(self.logdir, "qemu.log"), "wb")
         self.td.push("qemu log", log.close)
-        deadline = t0 + self.opts.timeout
+        limit = min(self.opts.timeout, max(30, int(self.opts.end - time.monotonic() - 30)))
+        deadline = t0 + limit
         buf = b""
         fd = proc.stdout.fileno()
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                self.res.check(self.image, "qemu_in_time", False, "no exit within %d s: killed" % self.opts.timeout)
+                self.res.check(self.image, "qemu_in_time", False, "no exit within %d s: killed" % limit)
                 stop_process(proc, "qemu")
                 break
             r, _, _ = select.select([fd], [], [], min(left, 1.0))
@@ -572,6 +573,8 @@ def parse_args(argv):
                    help="arm-none-eabi-gcc; nm, size and objdump are taken beside it")
     p.add_argument("--images", default="16k,4k")
     p.add_argument("--timeout", type=int, default=600, help="seconds per QEMU run")
+    p.add_argument("--total-timeout", type=int, default=1400,
+                   help="seconds for the whole test (below CTest's TIMEOUT, so the teardown runs)")
     p.add_argument("--no-build", action="store_true", help="use the images already in BUILD")
     p.add_argument("--fake-qemu", help="test the harness: run this instead of QEMU ({socket}, {elf}, {seed}, {ns}); "
                         "see stand_in_firmware.py")
@@ -588,6 +591,7 @@ def main(argv=None):
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, on_signal)
     t0 = time.monotonic()
+    opts.end = t0 + opts.total_timeout
     res = Results()
     images = [i for i in opts.images.split(",") if i]
     elf_figs = {}
