@@ -25,6 +25,35 @@ static uint32_t bl_board_now_ms(void *ctx)
     return bl_board_ticks;
 }
 
+uint32_t bl_board_ms(void)
+{
+    return bl_board_ticks;
+}
+
+#define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
+#define SCB_ICSR_PENDSTSET (1u << 26)
+
+uint64_t bl_board_time_ns(void)
+{
+    /* Ticks, then the down-counter, then ticks again: a tick in between
+     * means the counter reloaded, so read it once more. */
+    uint32_t ms = bl_board_ticks;
+    uint32_t cvr = SYST_CVR;
+    uint32_t again = bl_board_ticks;
+    if (again != ms) {
+        ms = again;
+        cvr = SYST_CVR;
+    }
+    uint32_t reload = SYST_RVR;
+    /* With interrupts masked (around WFI) a reload may be pending and not
+     * counted yet: the counter then reads high, just after the reload. */
+    if ((SCB_ICSR & SCB_ICSR_PENDSTSET) != 0u && cvr > reload / 2u) {
+        ms++;
+    }
+    uint32_t elapsed = reload - cvr; /* core cycles into this millisecond */
+    return (uint64_t)ms * 1000000u + (uint64_t)elapsed * (1000000000u / BL_BOARD_CPU_HZ);
+}
+
 static void bl_board_sleep_ms(void *ctx, uint32_t ms)
 {
     uint32_t start = bl_board_ticks;
@@ -65,6 +94,28 @@ void bl_board_print(const char *s)
     (void)bl_board_semihost(0x04u, s); /* SYS_WRITE0 */
 }
 
+uint32_t bl_board_host_time(void)
+{
+    return bl_board_semihost(0x11u, 0); /* SYS_TIME: seconds since 1970 */
+}
+
+bool bl_board_cmdline(char *buf, uint32_t size)
+{
+    /* SYS_GET_CMDLINE: { buffer, size } in, size updated to the length. */
+    uint32_t block[2];
+    if (buf == 0 || size < 2u) {
+        return false;
+    }
+    block[0] = (uint32_t)(uintptr_t)buf;
+    block[1] = size;
+    if (bl_board_semihost(0x15u, block) != 0u || block[1] >= size) {
+        buf[0] = '\0';
+        return false;
+    }
+    buf[block[1]] = '\0';
+    return true;
+}
+
 void bl_board_exit(bool ok)
 {
     /* SYS_EXIT: ADP_Stopped_ApplicationExit (status 0) or RunTimeErrorUnknown. */
@@ -76,6 +127,19 @@ void bl_board_exit(bool ok)
 void bl_board_print(const char *s)
 {
     (void)s;
+}
+
+uint32_t bl_board_host_time(void)
+{
+    return 0u;
+}
+
+bool bl_board_cmdline(char *buf, uint32_t size)
+{
+    if (buf != 0 && size > 0u) {
+        buf[0] = '\0';
+    }
+    return false;
 }
 
 void bl_board_exit(bool ok)

@@ -6,6 +6,7 @@
 #define BL_BOARD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "bl_transport.h"
 
@@ -16,6 +17,31 @@
 
 /** Start SysTick at 1 kHz and fill @p c with a clock reading it. */
 void bl_board_clock_init(bl_clock_t *c);
+
+/** Milliseconds since bl_board_clock_init() (the SysTick count). */
+uint32_t bl_board_ms(void);
+
+/**
+ * Nanoseconds since bl_board_clock_init(), at the SysTick's resolution of
+ * one core cycle (40 ns at 25 MHz): the millisecond count plus the
+ * down-counter. Safe with interrupts masked.
+ */
+uint64_t bl_board_time_ns(void);
+
+/**
+ * The host's wall clock in seconds since 1970 (semihosting SYS_TIME), or 0
+ * without semihosting.
+ */
+uint32_t bl_board_host_time(void);
+
+/**
+ * The command line the debugger or QEMU passed (semihosting
+ * SYS_GET_CMDLINE; QEMU: -semihosting-config arg=...), NUL-terminated.
+ * @param buf  Receives it.
+ * @param size Bytes at @p buf.
+ * @return true when it was read and fitted; false otherwise (buf is "").
+ */
+bool bl_board_cmdline(char *buf, uint32_t size);
 
 /** Print text (semihosting when BL_BOARD_SEMIHOSTING is 1, else dropped). */
 void bl_board_print(const char *s);

@@ -11,6 +11,23 @@ void Reset_Handler(void);
 void Default_Handler(void);
 void SysTick_Handler(void);
 
+/* Options of an image that needs more than the core exceptions (the network
+ * firmware in net/): a handler for UART0's RX interrupt (mps2-an386: IRQ 0)
+ * and a fault handler that reports instead of parking silently. Both are
+ * the application's. Without them the table is the 16 core entries. */
+#if defined(BL_BOARD_UART_RX_IRQ) && BL_BOARD_UART_RX_IRQ
+void UART0RX_Handler(void);
+#define BL_BOARD_VECTORS 17
+#else
+#define BL_BOARD_VECTORS 16
+#endif
+#if defined(BL_BOARD_FAULT_REPORT) && BL_BOARD_FAULT_REPORT
+void HardFault_Handler(void);
+#define BL_BOARD_HARDFAULT HardFault_Handler
+#else
+#define BL_BOARD_HARDFAULT Default_Handler
+#endif
+
 void Default_Handler(void)
 {
     for (;;) {
@@ -36,11 +53,11 @@ void Reset_Handler(void)
 }
 
 /* Cortex-M4 core exceptions; peripheral interrupts are the application's. */
-__attribute__((section(".isr_vector"), used)) static void (*const vectors[16])(void) = {
+__attribute__((section(".isr_vector"), used)) static void (*const vectors[BL_BOARD_VECTORS])(void) = {
     (void (*)(void))(uintptr_t)&_estack, /* initial stack pointer */
     Reset_Handler,
     Default_Handler, /* NMI */
-    Default_Handler, /* HardFault */
+    BL_BOARD_HARDFAULT, /* HardFault */
     Default_Handler, /* MemManage */
     Default_Handler, /* BusFault */
     Default_Handler, /* UsageFault */
@@ -50,4 +67,7 @@ __attribute__((section(".isr_vector"), used)) static void (*const vectors[16])(v
     0,
     Default_Handler, /* PendSV */
     SysTick_Handler,
+#if defined(BL_BOARD_UART_RX_IRQ) && BL_BOARD_UART_RX_IRQ
+    UART0RX_Handler, /* IRQ 0: UART0 RX */
+#endif
 };

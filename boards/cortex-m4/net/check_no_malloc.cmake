@@ -1,0 +1,16 @@
+# Fail the build when the image ELF links any allocator: the firmware's
+# memory is all static (mbedTLS uses the application's arena).
+execute_process(COMMAND ${NM} ${ELF} OUTPUT_VARIABLE syms RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "nm failed on ${ELF}")
+endif()
+set(found "")
+foreach(s malloc _malloc_r calloc _calloc_r realloc _realloc_r free _free_r _sbrk _sbrk_r)
+  if(syms MATCHES "[ \t][TtWw] ${s}\n")
+    list(APPEND found ${s})
+  endif()
+endforeach()
+if(found)
+  message(FATAL_ERROR "${ELF} links an allocator: ${found}")
+endif()
+message(STATUS "${ELF}: no allocator linked")
