@@ -112,6 +112,7 @@ class Results:
     def __init__(self):
         self.checks = []        # (image, name, ok, detail, source)
         self.figures = {}       # name -> (value, unit)
+        self.figure_image = {}  # name -> image that printed it
         self.failures = []
 
     def check(self, image, name, ok, detail="", source="harness"):
@@ -121,8 +122,9 @@ class Results:
         if not ok:
             self.failures.append("%s [%s]: %s" % (name, image, detail or "failed"))
 
-    def figure(self, name, value, unit, echo=True):
+    def figure(self, name, value, unit, echo=True, image=None):
         self.figures[name] = (value, unit)
+        self.figure_image[name] = image
         if echo:
             print("figure: %s = %s %s" % (name, value, unit))
 
@@ -320,6 +322,7 @@ class Run:
         self.ns = "%s%d-%d" % (NS_PREFIX, os.getpid(), random.randrange(1 << 30))
         self.logdir = os.path.join(opts.work, image)
         self.firmware_checks = {}
+        self.renamed = []
         self.result = None
         self.qemu_rc = None
         self.seconds = 0.0
@@ -416,12 +419,19 @@ class Run:
         self.res.check(self.image, "qemu_exit_status", self.qemu_rc == 0, "exit status %s" % self.qemu_rc)
 
     def line(self, text):
+        m = LINE_RE.match(text)
+        fm = FIGURE_RE.match(m.group(2)) if m and m.group(1) == "figure" else None
+        if fm and self.res.figure_image.get(fm.group(1), self.image) != self.image:
+            # The same name from an earlier image (lwip_mem_peak, ...): one
+            # line per figure, so this image's gets its suffix.
+            name = "%s_%s" % (fm.group(1), self.image)
+            text = "figure: %s = %s %s" % (name, fm.group(2), fm.group(3))
+            self.renamed.append(fm.group(1))
         print(text)
         sys.stdout.flush()
-        m = LINE_RE.match(text)
         if not m:
             return
-        kind, rest = m.groups()
+        kind, rest = LINE_RE.match(text).groups()
         if kind == "check":
             parts = rest.split(None, 2)
             if not parts:
@@ -439,7 +449,8 @@ class Run:
                 self.res.check(self.image, "figure_format", False, "malformed figure line %r" % text)
                 return
             name, value, unit = fm.groups()
-            self.res.figure(name, float(value) if "." in value else int(value), unit, echo=False)
+            self.res.figure(name, float(value) if "." in value else int(value), unit, echo=False,
+                            image=self.image)
         else:
             self.result = rest.strip()
 
@@ -448,6 +459,9 @@ class Run:
         missing = [c for c in spec["checks"] if c not in self.firmware_checks]
         self.res.check(self.image, "firmware_checks_present_%s" % self.image, not missing,
                        "missing: %s" % " ".join(missing))
+        if self.renamed:
+            say("[%s] figures also printed by an earlier image, suffixed _%s here: %s"
+                % (self.image, self.image, " ".join(self.renamed)))
         extra = [c for c in self.firmware_checks if c not in spec["checks"]]
         if extra:
             say("[%s] checks beyond the contract (counted): %s" % (self.image, " ".join(extra)))
@@ -548,12 +562,13 @@ def summary(res, images, elf_figs, targets, seconds):
                                              ("core", "ports", "lwip", "mbedtls", "app", "libc", "total")))
             print("  RAM    data %d  bss %d  static %d   malloc symbols %d"
                   % (flash["ram_data"], flash["ram_bss"], flash["ram_static"], flash["malloc"]))
-    rows = [n for n in res.figures if not n.startswith(("flash_", "ram_", "malloc_", "slip_", "qemu_"))]
-    if rows:
-        print("  %-40s %14s" % ("measured by the firmware", "value"))
-        for n in rows:
-            v, u = res.figures[n]
-            print("  %-40s %12s %s" % (n, v, u))
+    for image in images:
+        rows = [n for n in res.figures if res.figure_image.get(n) == image]
+        if rows:
+            print("measured by the firmware, image %s" % image)
+            for n in rows:
+                v, u = res.figures[n]
+                print("  %-40s %12s %s" % (n, v, u))
     for t in targets:
         print("  " + t)
     fails = [c for c in res.checks if not c[2]]
