@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build matrix of the unit tests (ctest -L unit): gcc and clang at -O0 and
-# -O2, and a 32-bit gcc build (-m32), which catches size_t/long
-# assumptions a Cortex-M would hit. Each build has its own directory
+# -O2, gcc and clang with CMAKE_BUILD_TYPE=Release (-O3 -DNDEBUG) and
+# MinSizeRel (-Os -DNDEBUG), the optimisation levels at which gcc's
+# -Wmaybe-uninitialized finds more, and a 32-bit gcc build (-m32), which
+# catches size_t/long assumptions a Cortex-M would hit. Each build has its own directory
 # (build-matrix/<name>); warnings are errors (the project's BL_WARNINGS).
 # Then (full run only) the core is compiled with every feature switch at 0
 # alone and all at 0, with gcc and clang. Exits non-zero when any build or
@@ -15,7 +17,8 @@
 # those two ports out (the core, the POSIX port and the tool stay in).
 #
 # Usage: scripts/matrix.sh [name...]   (names: gcc-O0 gcc-O2 clang-O0
-# clang-O2 gcc-m32-O2; default all). Environment: JOBS (default 2),
+# clang-O2 gcc-Release gcc-MinSizeRel clang-Release clang-MinSizeRel
+# gcc-m32-O2; default all). Environment: JOBS (default 2),
 # BL_MATRIX_DIR (default build-matrix).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,10 +29,18 @@ mkdir -p "$top"
 
 m32_opts=(-DBL_PORT_MBEDTLS=OFF -DBL_PORT_LWIP=OFF -DCMAKE_LIBRARY_ARCHITECTURE=i386-linux-gnu
           -DCMAKE_IGNORE_PATH=/usr/lib/x86_64-linux-gnu)
-declare -A cc=([gcc-O0]=gcc [gcc-O2]=gcc [clang-O0]=clang [clang-O2]=clang [gcc-m32-O2]=gcc)
-declare -A flags=([gcc-O0]=-O0 [gcc-O2]=-O2 [clang-O0]=-O0 [clang-O2]=-O2 [gcc-m32-O2]="-O2 -m32")
+declare -A cc=([gcc-O0]=gcc [gcc-O2]=gcc [clang-O0]=clang [clang-O2]=clang [gcc-m32-O2]=gcc
+              [gcc-Release]=gcc [gcc-MinSizeRel]=gcc [clang-Release]=clang [clang-MinSizeRel]=clang)
+declare -A flags=([gcc-O0]=-O0 [gcc-O2]=-O2 [clang-O0]=-O0 [clang-O2]=-O2 [gcc-m32-O2]="-O2 -m32"
+                 [gcc-Release]= [gcc-MinSizeRel]= [clang-Release]= [clang-MinSizeRel]=)
+# The build type: empty (only the flags above decide the optimisation) or
+# CMake's own Release / MinSizeRel flags, as a user configuring with
+# -DCMAKE_BUILD_TYPE=Release gets them.
+declare -A btype=([gcc-Release]=Release [gcc-MinSizeRel]=MinSizeRel
+                  [clang-Release]=Release [clang-MinSizeRel]=MinSizeRel)
 names=("$@")
-[ ${#names[@]} -eq 0 ] && names=(gcc-O0 gcc-O2 clang-O0 clang-O2 gcc-m32-O2)
+[ ${#names[@]} -eq 0 ] && names=(gcc-O0 gcc-O2 clang-O0 clang-O2 gcc-Release gcc-MinSizeRel
+                                 clang-Release clang-MinSizeRel gcc-m32-O2)
 
 summary=()
 failed=0
@@ -46,10 +57,10 @@ for name in "${names[@]}"; do
       continue
     fi
   fi
-  echo "=== $name: ${cc[$name]} ${flags[$name]}"
+  bt=${btype[$name]:-}
+  echo "=== $name: ${cc[$name]} ${flags[$name]}${bt:+CMAKE_BUILD_TYPE=$bt}"
   start=$(date +%s)
-  # CMAKE_BUILD_TYPE empty: only the flags given here decide the optimisation.
-  if ! cmake -S . -B "$dir" -DCMAKE_C_COMPILER="${cc[$name]}" -DCMAKE_BUILD_TYPE= \
+  if ! cmake -S . -B "$dir" -DCMAKE_C_COMPILER="${cc[$name]}" -DCMAKE_BUILD_TYPE="$bt" \
         -DCMAKE_C_FLAGS="${flags[$name]}" "${extra[@]}" > "$dir.configure.log" 2>&1; then
     tail -20 "$dir.configure.log"
     summary+=("$name|configure FAILED|-")
@@ -119,9 +130,9 @@ fi
 
 echo
 echo "=== matrix summary"
-printf '%-12s %-8s %s\n' config time result
+printf '%-16s %-8s %s\n' config time result
 for row in "${summary[@]}"; do
   IFS='|' read -r n r t <<< "$row"
-  printf '%-12s %-8s %s\n' "$n" "$t" "$r"
+  printf '%-16s %-8s %s\n' "$n" "$t" "$r"
 done
 [ "$failed" = 0 ] && echo "matrix: OK" || { echo "matrix: FAILED"; exit 1; }

@@ -764,6 +764,9 @@ enum { TOK_A = 2, TOK_B = 4, TOK_C = 6, TOK_D = 8, TOK_E = 10, TOK_F = 12, TOK_G
 static int span_of(const char *needle, int from, int *end_out, bool quoted)
 {
     const size_t n = strlen(needle);
+    /* Set on every path: at -O3 gcc cannot see that fail_msg() does not
+     * return, and the caller's copy would be read uninitialized. */
+    *end_out = -1;
     for (size_t i = (size_t)from; i + n <= sizeof g_text - 1; i++) {
         if (memcmp(g_text + i, needle, n) == 0) {
             const int start = (int)i + (quoted ? 1 : 0);
@@ -800,7 +803,7 @@ static void build_doc(bl_json_doc_t *doc, bl_json_token_t *tok)
         {"\"i\"", "\"2023-02-16T09:14:11\"", BL_JSON_STRING, true},
     };
     for (int k = 0; k < 9; k++) {
-        int end;
+        int end = -1;
         bl_json_token_t *key = &tok[1 + 2 * k];
         bl_json_token_t *val = &tok[2 + 2 * k];
         key->type = BL_JSON_STRING;
