@@ -19,6 +19,9 @@ bool bl_net_uart_rx_pending(void);
 /** How often the receive ring was full and the UART was left holding a byte. */
 uint32_t bl_net_uart_rx_stalls(void);
 
+/** How often sio_send() found the TX buffer full and had to spin. */
+uint32_t bl_net_uart_tx_waits(void);
+
 /* ---------------------------------------------------------------- net_entropy.c */
 
 /**
@@ -47,7 +50,7 @@ uint32_t bl_net_stack_peak(void);
 
 /**
  * Sleep until an interrupt (a received byte or the 1 ms tick) unless a byte
- * already waits; the time asleep is counted as idle.
+ * already waits; only the time inside WFI is counted as idle.
  */
 void bl_net_idle_wait(void);
 

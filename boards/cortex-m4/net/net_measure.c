@@ -44,7 +44,7 @@ void bl_net_idle_wait(void)
 {
     /* Masked, so a byte arriving between the check and WFI still wakes it
      * (WFI wakes on a pending interrupt even with PRIMASK set); the
-     * handler runs after cpsie. */
+     * handler runs after cpsie, outside the idle time. */
     __asm__ volatile("cpsid i" ::: "memory");
     if (!bl_net_uart_rx_pending()) {
         uint64_t t0 = bl_board_time_ns();

@@ -261,6 +261,7 @@ static void print_lwip_figures(void)
     bl_net_figure("lwip_tcp_xmit", lwip_stats.tcp.xmit, "count");
     bl_net_figure("lwip_tcp_drop", lwip_stats.tcp.drop, "count");
     bl_net_figure("uart_rx_stalls", bl_net_uart_rx_stalls(), "count");
+    bl_net_figure("uart_tx_waits", bl_net_uart_tx_waits(), "count");
 }
 
 static void print_calibration(void)

@@ -47,6 +47,7 @@ static volatile uint8_t rx_ring[RX_RING_SIZE];
 static volatile uint32_t rx_head; /* ISR */
 static volatile uint32_t rx_tail; /* main loop */
 static uint32_t rx_stalls;        /* times the ring was full */
+static uint32_t tx_waits;         /* status reads that found the TX buffer full */
 static int uart_handle;           /* sio_open's non-NULL handle */
 
 /* Move bytes from the UART into the ring while both have some; with the
@@ -84,6 +85,11 @@ uint32_t bl_net_uart_rx_stalls(void)
     return rx_stalls;
 }
 
+uint32_t bl_net_uart_tx_waits(void)
+{
+    return tx_waits;
+}
+
 sio_fd_t sio_open(u8_t devnum)
 {
     if (devnum != 0u) {
@@ -100,6 +106,7 @@ void sio_send(u8_t c, sio_fd_t fd)
 {
     (void)fd;
     while ((UART_STATE & UART_STATE_TXFULL) != 0u) {
+        tx_waits++;
     }
     UART_DATA = c;
 }
