@@ -361,6 +361,9 @@ static bl_status_t attempt(bl_client_t *c, const bl_call_t *call, uint32_t start
     if (st == BL_OK || bl_http_reader_started(r)) {
         c->last.http_status = r->meta.status;
     }
+    if (st == BL_ERR_HTTP_MALFORMED) {
+        c->last.http_part = bl_http_reader_malformed(r);
+    }
     if (st == BL_ERR_HTTP_MALFORMED || st == BL_ERR_RESPONSE_TOO_LARGE || *streamed) {
         /* The server answered (and part of it may have reached the caller):
          * a repeat would read or deliver it twice. */

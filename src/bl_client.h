@@ -51,6 +51,7 @@ typedef void (*bl_log_fn)(void *ctx, bl_log_kind_t kind, const char *text, size_
 typedef struct bl_error_info {
     bl_status_t status;      /**< Status of the last call. */
     int http_status;         /**< Final HTTP status, 0 if none arrived. */
+    bl_http_part_t http_part;/**< For BL_ERR_HTTP_MALFORMED: the kind of line refused (status line, field, chunk line, trailer); BL_HTTP_PART_NONE otherwise. */
     bl_str_t api_code;       /**< MoneyKit `error_code`; Heron `code` (as text). */
     bl_str_t api_name;       /**< Heron `name`. */
     bl_str_t api_message;    /**< MoneyKit `error_message`; Heron `description`. */

@@ -118,6 +118,22 @@ typedef struct bl_http_meta {
     bool keep_alive;           /**< The connection may be reused afterwards. */
 } bl_http_meta_t;
 
+/**
+ * The kind of line a BL_ERR_HTTP_MALFORMED refers to (bl_error_info_t::http_part,
+ * bl_http_reader_malformed()). The reader refuses what RFC 9112 and RFC 9110
+ * refuse: a bare CR or another control byte outside the body, a field name
+ * outside tchar, a chunk-size line outside the chunk-ext grammar. A bare LF
+ * still ends a line.
+ */
+typedef enum bl_http_part {
+    BL_HTTP_PART_NONE = 0,    /**< Not a malformed response. */
+    BL_HTTP_PART_STATUS_LINE, /**< The status line: version, code, reason phrase. */
+    BL_HTTP_PART_FIELD,       /**< A header field line: its syntax, or a Content-Length / Transfer-Encoding value. */
+    BL_HTTP_PART_CHUNK_LINE,  /**< A chunk-size line: the size or its extensions. */
+    BL_HTTP_PART_CHUNK_END,   /**< The line end that must follow a chunk's data. */
+    BL_HTTP_PART_TRAILER      /**< A trailer field line. */
+} bl_http_part_t;
+
 /** Log hook the reader calls with each header line it parses. */
 typedef void (*bl_http_line_fn)(void *ctx, const char *line, size_t len);
 
@@ -137,6 +153,7 @@ typedef struct bl_http_reader {
     bool head_request;  /**< The request was HEAD. */
     bool seen_te;       /**< A Transfer-Encoding header was seen. */
     bool stream;        /**< The body may be larger than the buffer: the caller consumes it as it comes. */
+    uint8_t malformed;  /**< bl_http_part_t of the line a BL_ERR_HTTP_MALFORMED refused. */
     uint64_t consumed;  /**< Body bytes the caller consumed (stream mode). */
     bl_http_meta_t meta;/**< What the headers said. */
     bl_http_line_fn on_line; /**< Optional header-line hook (logging). */
@@ -155,10 +172,15 @@ char *bl_http_reader_space(bl_http_reader_t *r, size_t *avail);
 
 /**
  * @brief Take @p n bytes just written at bl_http_reader_space().
- * @return BL_OK (check bl_http_reader_done()), BL_ERR_HTTP_MALFORMED or
- *         BL_ERR_RESPONSE_TOO_LARGE (the declared body cannot fit).
+ * @return BL_OK (check bl_http_reader_done()), BL_ERR_HTTP_MALFORMED (which
+ *         line: bl_http_reader_malformed()) or BL_ERR_RESPONSE_TOO_LARGE (the
+ *         declared body cannot fit).
  */
 BL_NODISCARD bl_status_t bl_http_reader_feed(bl_http_reader_t *r, size_t n);
+
+/** The kind of line the last BL_ERR_HTTP_MALFORMED refused; BL_HTTP_PART_NONE
+ *  when the reader has refused nothing. */
+bl_http_part_t bl_http_reader_malformed(const bl_http_reader_t *r);
 
 /**
  * @brief The peer closed the connection.

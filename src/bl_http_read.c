@@ -186,27 +186,83 @@ static bl_status_t on_content_length(bl_http_reader_t *r, const char *v, size_t 
     return BL_OK;
 }
 
-static bl_status_t on_header(bl_http_reader_t *r, const char *line, size_t n)
+/* RFC 9110 5.6.2 tchar, the bytes of a token (field name, chunk-ext name
+ * or value): a bitmap over 0x00-0x7F. */
+static bool is_tchar(char ch)
 {
-    const char *colon = memchr(line, ':', n);
-    if (colon == NULL || colon == line || line[0] == ' ' || line[0] == '\t') {
-        return BL_ERR_HTTP_MALFORMED; /* no name, or obsolete line folding */
-    }
-    size_t name_len = (size_t)(colon - line);
-    for (size_t i = 0; i < name_len; i++) {
-        unsigned char c = (unsigned char)line[i];
-        if (c <= 0x20u || c >= 0x7Fu) {
-            return BL_ERR_HTTP_MALFORMED;
+    static const uint32_t map[4] = {0x00000000u, 0x03FF6CFAu, 0xC7FFFFFEu, 0x57FFFFFFu};
+    unsigned char c = (unsigned char)ch;
+    return c < 0x80u && ((map[c >> 5] >> (c & 31u)) & 1u) != 0u;
+}
+
+/* A byte of a field value, reason phrase or quoted-string (RFC 9110 5.5,
+ * RFC 9112 4): visible ASCII, SP, HTAB or obs-text (0x80-0xFF). Every
+ * other control byte is refused, bare CR and NUL included: a CR kept as
+ * data is where a peer that ends lines at CR would see another field. */
+static bool is_text(char ch)
+{
+    unsigned char c = (unsigned char)ch;
+    return (c >= 0x20u && c != 0x7Fu) || c == '\t';
+}
+
+static bool all_text(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!is_text(p[i])) {
+            return false;
         }
     }
-    const char *v = colon + 1;
-    size_t vn = n - name_len - 1u;
-    while (vn > 0u && (v[0] == ' ' || v[0] == '\t')) {
-        v++;
-        vn--;
+    return true;
+}
+
+/* Index of the first byte at or after i that is not SP or HTAB (OWS, BWS). */
+static size_t skip_ows(const char *p, size_t i, size_t n)
+{
+    while (i < n && (p[i] == ' ' || p[i] == '\t')) {
+        i++;
     }
-    while (vn > 0u && (v[vn - 1u] == ' ' || v[vn - 1u] == '\t')) {
-        vn--;
+    return i;
+}
+
+/* Index after the token starting at i (i itself when there is none). */
+static size_t skip_token(const char *p, size_t i, size_t n)
+{
+    while (i < n && is_tchar(p[i])) {
+        i++;
+    }
+    return i;
+}
+
+/*
+ * Check a field line (header or trailer) and split it: field-name ":" OWS
+ * field-value OWS, the name a token (RFC 9110 5.1; no white space before
+ * the colon, no obsolete folding), the value text only (5.5). The value
+ * comes back with its OWS trimmed.
+ */
+static bool split_field(const char *line, size_t n, size_t *name_len, const char **value, size_t *value_len)
+{
+    size_t colon = skip_token(line, 0, n);
+    if (colon == 0u || colon == n || line[colon] != ':' || !all_text(line + colon + 1u, n - colon - 1u)) {
+        return false; /* no name, a byte outside tchar (a leading SP: obs-fold), no colon, a control byte */
+    }
+    size_t v = skip_ows(line, colon + 1u, n);
+    size_t end = n;
+    while (end > v && (line[end - 1u] == ' ' || line[end - 1u] == '\t')) {
+        end--;
+    }
+    *name_len = colon;
+    *value = line + v;
+    *value_len = end - v;
+    return true;
+}
+
+static bl_status_t on_header(bl_http_reader_t *r, const char *line, size_t n)
+{
+    size_t name_len;
+    const char *v;
+    size_t vn;
+    if (!split_field(line, n, &name_len, &v, &vn)) {
+        return BL_ERR_HTTP_MALFORMED;
     }
     bl_http_meta_t *m = &r->meta;
     int64_t num;
@@ -255,6 +311,9 @@ static bl_status_t on_status_line(bl_http_reader_t *r, const char *line, size_t 
     if (n < 12u || memcmp(line, "HTTP/1.", 7) != 0 || (line[7] != '0' && line[7] != '1') || line[8] != ' ' ||
         (n > 12u && line[12] != ' ')) {
         return BL_ERR_HTTP_MALFORMED;
+    }
+    if (!all_text(line + 12, n - 12u)) {
+        return BL_ERR_HTTP_MALFORMED; /* a control byte in the reason phrase */
     }
     int status = 0;
     for (size_t i = 9; i < 12u; i++) {
@@ -314,6 +373,56 @@ static bl_status_t on_headers_end(bl_http_reader_t *r)
     return BL_OK;
 }
 
+/* Index after the quoted-string opening at p[i], or 0 when it is not closed
+ * on this line or holds a control byte (RFC 9110 5.6.4). */
+static size_t skip_quoted(const char *p, size_t i, size_t n)
+{
+    for (i++; i < n; i++) {
+        char c = p[i];
+        if (c == '"') {
+            return i + 1u;
+        }
+        if (c == '\\' && ++i == n) {
+            break; /* quoted-pair cut by the line end */
+        }
+        if (!is_text(p[i])) {
+            break;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The rest of a chunk-size line after the size, from p[i]: RFC 9112 7.1.1
+ * chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ), the name a
+ * token, the value a token or a quoted-string. The extensions mean nothing
+ * to banklink, but a line outside the grammar ("2 junk", "2;") is one that
+ * another parser on the path may frame differently.
+ */
+static bool chunk_ext_ok(const char *p, size_t i, size_t n)
+{
+    while (i < n) {
+        i = skip_ows(p, i, n);
+        if (i == n || p[i] != ';') {
+            return false;
+        }
+        size_t name = skip_ows(p, i + 1u, n);
+        i = skip_token(p, name, n);
+        if (i == name) {
+            return false;
+        }
+        size_t eq = skip_ows(p, i, n);
+        if (eq < n && p[eq] == '=') {
+            size_t val = skip_ows(p, eq + 1u, n);
+            i = (val < n && p[val] == '"') ? skip_quoted(p, val, n) : skip_token(p, val, n);
+            if (i <= val) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 static bl_status_t on_chunk_size(bl_http_reader_t *r, const char *line, size_t n)
 {
     uint64_t size = 0;
@@ -339,8 +448,8 @@ static bl_status_t on_chunk_size(bl_http_reader_t *r, const char *line, size_t n
         }
         size = (size << 4) | (uint64_t)d;
     }
-    if (i == 0u || (i < n && line[i] != ';' && line[i] != ' ' && line[i] != '\t')) {
-        return BL_ERR_HTTP_MALFORMED; /* extensions after ';' are ignored */
+    if (i == 0u || !chunk_ext_ok(line, i, n)) {
+        return BL_ERR_HTTP_MALFORMED; /* no size, or extensions that break the grammar */
     }
     if (size == 0u) {
         r->state = S_TRAILERS;
@@ -381,12 +490,40 @@ static bl_status_t on_line(bl_http_reader_t *r, const char *line, size_t n)
         }
         r->state = S_CHUNK_SIZE;
         return BL_OK;
-    default: /* S_TRAILERS: ignored until the empty line */
+    default: { /* S_TRAILERS: checked like header fields, then ignored */
+        size_t name_len;
+        const char *v;
+        size_t vn;
         if (n == 0u) {
             r->state = S_DONE;
+        } else if (!split_field(line, n, &name_len, &v, &vn)) {
+            return BL_ERR_HTTP_MALFORMED;
         }
         return BL_OK;
     }
+    }
+}
+
+/* The kind of line a parser state reads, for bl_error_info_t::http_part. */
+static uint8_t part_of(uint8_t state)
+{
+    switch (state) {
+    case S_STATUS:
+        return BL_HTTP_PART_STATUS_LINE;
+    case S_HEADERS:
+        return BL_HTTP_PART_FIELD;
+    case S_CHUNK_SIZE:
+        return BL_HTTP_PART_CHUNK_LINE;
+    case S_CHUNK_END:
+        return BL_HTTP_PART_CHUNK_END;
+    default:
+        return BL_HTTP_PART_TRAILER;
+    }
+}
+
+bl_http_part_t bl_http_reader_malformed(const bl_http_reader_t *r)
+{
+    return (bl_http_part_t)r->malformed;
 }
 
 static void finish(bl_http_reader_t *r)
@@ -429,8 +566,12 @@ bl_status_t bl_http_reader_feed(bl_http_reader_t *r, size_t n)
             if (line_len > 0u && start[line_len - 1u] == '\r') {
                 line_len--;
             }
+            uint8_t line_kind = r->state;
             bl_status_t st = on_line(r, start, line_len);
             if (st != BL_OK) {
+                if (st == BL_ERR_HTTP_MALFORMED) {
+                    r->malformed = part_of(line_kind);
+                }
                 return st;
             }
             continue;

@@ -101,8 +101,9 @@ static long read_u_escape(const char *s, size_t len, size_t *r)
     return cp;
 }
 
-/* Does any byte of the 8 in w need a closer look (below 0x20 or a
- * backslash)? Exact: the borrow tricks flag a byte only when it matches. */
+/* Does any byte of the 8 in w need a closer look (below 0x20, a backslash,
+ * or 0x80 and above: UTF-8 to check)? Exact: the borrow tricks flag a byte
+ * only when it matches. */
 static bool word_needs_look(uint64_t w)
 {
     const uint64_t ones = 0x0101010101010101u;
@@ -110,7 +111,22 @@ static bool word_needs_look(uint64_t w)
     uint64_t ctl = (w - ones * 0x20u) & ~w & highs;
     uint64_t bs = w ^ (ones * (uint64_t)'\\');
     bs = (bs - ones) & ~bs & highs;
-    return (ctl | bs) != 0u;
+    return (ctl | bs | (w & highs)) != 0u;
+}
+
+/*
+ * End of the run of bytes >= 0x80 that starts at s[r], or 0 when the run
+ * is not UTF-8 (RFC 8259 8.1). Every byte of a multi-byte sequence is
+ * >= 0x80 and every other byte is below, so a run is valid exactly when it
+ * is a whole number of valid sequences: the writer's own validator decides.
+ */
+static size_t utf8_run_end(const char *s, size_t len, size_t r)
+{
+    size_t e = r;
+    while (e < len && (unsigned char)s[e] >= 0x80u) {
+        e++;
+    }
+    return bl_utf8_valid(s + r, e - r) ? e : 0u;
 }
 
 bl_status_t bl_json_unescape(char *s, size_t len, size_t *out_len)
@@ -118,25 +134,42 @@ bl_status_t bl_json_unescape(char *s, size_t len, size_t *out_len)
     size_t r = 0;
     /* Most strings have no escape: scan without copying first, eight
      * bytes at a time while none of them is special. */
-    while (r + 8u <= len) {
-        uint64_t w;
-        memcpy(&w, s + r, sizeof w);
-        if (word_needs_look(w)) {
+    for (;;) {
+        while (r + 8u <= len) {
+            uint64_t w;
+            memcpy(&w, s + r, sizeof w);
+            if (word_needs_look(w)) {
+                break;
+            }
+            r += 8u;
+        }
+        if (r >= len || s[r] == '\\') {
             break;
         }
-        r += 8u;
-    }
-    while (r < len && s[r] != '\\') {
-        if ((unsigned char)s[r] < 0x20u) {
+        unsigned char c = (unsigned char)s[r];
+        if (c < 0x20u) {
             return BL_ERR_JSON;
         }
-        r++;
+        r = c >= 0x80u ? utf8_run_end(s, len, r) : r + 1u;
+        if (r == 0u) {
+            return BL_ERR_JSON;
+        }
     }
     size_t w = r;
     while (r < len) {
         char c = s[r];
         if ((unsigned char)c < 0x20u) {
             return BL_ERR_JSON;
+        }
+        if ((unsigned char)c >= 0x80u) {
+            size_t end = utf8_run_end(s, len, r);
+            if (end == 0u) {
+                return BL_ERR_JSON;
+            }
+            memmove(s + w, s + r, end - r);
+            w += end - r;
+            r = end;
+            continue;
         }
         if (c != '\\') {
             s[w++] = c;

@@ -7,7 +7,8 @@
  * (an escape never gets longer when decoded) and NUL-terminates it, so a
  * decoded string is a `const char *` view into the body. Strings that decode
  * to a NUL byte (`\u0000`) are refused: a C string could not hold them
- * faithfully.
+ * faithfully. Strings must be UTF-8, as the writer requires of its input:
+ * reader and writer accept the same strings.
  *
  * The writer appends to a bl_buf_t and never writes past its end; on
  * overflow it keeps counting, so the caller learns the size that would fit.
@@ -118,7 +119,10 @@ typedef struct bl_json_doc {
  * @param max_tokens Its capacity.
  * @return BL_OK; BL_ERR_JSON_TOKENS when the array is too small;
  *         BL_ERR_JSON for malformed JSON, an invalid escape, a lone
- *         surrogate, a raw control byte in a string or a `\u0000`.
+ *         surrogate, a raw control byte in a string, a `\u0000`, or a
+ *         string (key or value) that is not UTF-8 (RFC 8259 8.1: overlong
+ *         forms, truncated sequences, lone continuation bytes, encoded
+ *         surrogates, code points above U+10FFFF).
  */
 BL_NODISCARD bl_status_t bl_json_parse(bl_json_doc_t *doc, char *text, size_t len,
                                        bl_json_token_t *tokens, size_t max_tokens);
@@ -131,7 +135,8 @@ BL_NODISCARD bl_status_t bl_json_parse(bl_json_doc_t *doc, char *text, size_t le
  * @param out_len Length after decoding (<= len); a NUL is written after it
  *            when out_len < len, so the caller may always write s[out_len].
  * @return BL_OK or BL_ERR_JSON (bad escape, lone surrogate, control byte,
- *         `\u0000`).
+ *         `\u0000`, bytes that are not UTF-8; checked by bl_utf8_valid()
+ *         in the same pass).
  */
 BL_NODISCARD bl_status_t bl_json_unescape(char *s, size_t len, size_t *out_len);
 

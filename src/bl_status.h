@@ -47,9 +47,9 @@ typedef enum bl_status {
     BL_ERR_TLS_PIN,             /**< The server key did not match the pinned SHA-256. No request byte was sent. */
 
     /* The response. */
-    BL_ERR_HTTP_MALFORMED,      /**< The response is not valid HTTP/1.x (status line, headers, framing). */
+    BL_ERR_HTTP_MALFORMED,      /**< The response is not valid HTTP/1.x (status line, headers, framing: a bare CR, a control byte, a bad field name or chunk line); bl_error_info_t::http_part says which kind of line. */
     BL_ERR_RESPONSE_TOO_LARGE,  /**< The response does not fit the work buffer; bl_error_info_t::needed_size gives the size that would, when the server declared it. */
-    BL_ERR_JSON,                /**< The body is not valid JSON (or has an invalid escape). */
+    BL_ERR_JSON,                /**< The body is not valid JSON (an invalid escape, or a string that is not UTF-8). */
     BL_ERR_JSON_TOKENS,         /**< The body has more JSON tokens than the caller's token array holds. */
     BL_ERR_DECODE,              /**< The JSON is valid but a required field is missing or has the wrong type or range. */
 

@@ -407,31 +407,82 @@ static void bodies_with_nul_and_bad_strings(void **state)
         "HTTP/1.1 200 OK\r\nContent-Length: 61\r\n\r\n{\"access_token\":\"ab\0cd\",\"token_type\":\"bearer\",\"expires_in\":1}";
     assert_int_equal(run(&h, C_TOKEN, tok_nul, sizeof tok_nul - 1u, 0), BL_ERR_JSON);
     assert_false(last_auth.valid);
-    /* A NUL in a header value is not ours to judge: the header is ignored. */
+    /* A NUL in a header value, even of a header banklink ignores, is
+     * refused (RFC 9110 5.5); the details name the header field line. */
     static char hdr_nul[512];
     size_t n = (size_t)snprintf(hdr_nul, sizeof hdr_nul, "HTTP/1.1 200 OK\r\nX-A: a");
     hdr_nul[n++] = '\0';
     n += answer(hdr_nul + n, sizeof hdr_nul - n, "b", update_ok_body);
-    assert_int_equal(run(&h, C_UPDATE, hdr_nul, n, 0), BL_OK);
+    assert_int_equal(run(&h, C_UPDATE, hdr_nul, n, 0), BL_ERR_HTTP_MALFORMED);
+    assert_int_equal(h.client.last.http_part, BL_HTTP_PART_FIELD);
     n_cases += 4;
 }
 
 /* Raw bytes that are not UTF-8 inside a JSON string: RFC 8259 text must be
- * UTF-8. Whatever banklink decides, it is one defined status (reported). */
+ * UTF-8, and the reader refuses what the writer would refuse to send. */
 static void raw_invalid_utf8(void **state)
 {
     (void)state;
     static harness_t h;
     static char resp[1024];
-    build_update(resp, sizeof resp, "\"item\xff\xfe\"");
-    bl_status_t st = run(&h, C_UPDATE, resp, strlen(resp), 0);
-    printf("item_id with raw bytes 0xFF 0xFE: %s\n", bl_status_str(st));
-    assert_true(st == BL_OK || st == BL_ERR_JSON || st == BL_ERR_DECODE);
-    build_update(resp, sizeof resp, "\"\xed\xa0\x80\""); /* an encoded surrogate */
-    st = run(&h, C_UPDATE, resp, strlen(resp), 0);
-    printf("item_id with an encoded surrogate ED A0 80: %s\n", bl_status_str(st));
-    assert_true(st == BL_OK || st == BL_ERR_JSON || st == BL_ERR_DECODE);
-    n_cases += 2;
+    static const char *const values[] = {
+        "\"item\xff\xfe\"", "\"\xed\xa0\x80\"", "\"caf\xe9\"", "\"\xc0\xaf\"", "\"\xf4\x90\x80\x80\"",
+        "\"x\xe2\x82\"", "\"\x80\"",
+    };
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        build_update(resp, sizeof resp, values[i]);
+        assert_int_equal(run(&h, C_UPDATE, resp, strlen(resp), 0), BL_ERR_JSON);
+        assert_int_equal(h.client.last.http_part, BL_HTTP_PART_NONE);
+    }
+    build_update(resp, sizeof resp, "\"\xf0\x9f\x98\x80\xc3\xa9\"");
+    assert_int_equal(run(&h, C_UPDATE, resp, strlen(resp), 0), BL_OK);
+    n_cases += 8;
+}
+
+/* The strictness rules of RFC 9112 and RFC 9110, through the client: each
+ * refusal is BL_ERR_HTTP_MALFORMED with the kind of line in the details. */
+static void strict_framing(void **state)
+{
+    (void)state;
+    static harness_t h;
+    static const struct {
+        const char *name;
+        const char *resp;
+        bl_http_part_t part;
+    } cases[] = {
+        {"bare CR hides a Content-Length", "HTTP/1.1 200 OK\r\nX-A: a\rContent-Length: 2\r\n\r\n{}", BL_HTTP_PART_FIELD},
+        {"bare CR in the status line", "HTTP/1.1 200 OK\rX\r\nContent-Length: 2\r\n\r\n{}", BL_HTTP_PART_STATUS_LINE},
+        {"control byte in the reason", "HTTP/1.1 200 O\x01K\r\nContent-Length: 2\r\n\r\n{}", BL_HTTP_PART_STATUS_LINE},
+        {"name outside tchar", "HTTP/1.1 200 OK\r\nFo@: 1\r\nContent-Length: 2\r\n\r\n{}", BL_HTTP_PART_FIELD},
+        {"DEL in a value", "HTTP/1.1 200 OK\r\nX-A: \x7F\r\nContent-Length: 2\r\n\r\n{}", BL_HTTP_PART_FIELD},
+        {"chunk size then junk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2 junk\r\n{}\r\n0\r\n\r\n",
+         BL_HTTP_PART_CHUNK_LINE},
+        {"empty chunk extension", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;\r\n{}\r\n0\r\n\r\n",
+         BL_HTTP_PART_CHUNK_LINE},
+        {"unbalanced quote", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;a=\"b\r\n{}\r\n0\r\n\r\n",
+         BL_HTTP_PART_CHUNK_LINE},
+        {"bare CR after chunk data", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\r\n0\r\n\r\n",
+         BL_HTTP_PART_CHUNK_END},
+        {"bare CR in a trailer", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX: a\rb\r\n\r\n",
+         BL_HTTP_PART_TRAILER},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (size_t piece = 0; piece < 2; piece++) {
+            bl_status_t st = run(&h, C_UPDATE, cases[i].resp, strlen(cases[i].resp), piece);
+            if (st != BL_ERR_HTTP_MALFORMED || h.client.last.http_part != cases[i].part) {
+                fail_msg("%s: got %s part %d, want part %d", cases[i].name, bl_status_str(st),
+                         (int)h.client.last.http_part, (int)cases[i].part);
+            }
+            n_cases++;
+        }
+    }
+    /* Kept: bare LF line ends; an ordinary answer leaves no part behind. */
+    static char resp[512];
+    size_t n = (size_t)snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\nContent-Length: %zu\n\n%s", strlen(update_ok_body),
+                                update_ok_body);
+    assert_int_equal(run(&h, C_UPDATE, resp, n, 1), BL_OK);
+    assert_int_equal(h.client.last.http_part, BL_HTTP_PART_NONE);
+    n_cases++;
 }
 
 static void deep_nesting_and_token_budget(void **state)
@@ -1017,6 +1068,7 @@ int main(void)
         cmocka_unit_test(content_length),
         cmocka_unit_test(bodies_with_nul_and_bad_strings),
         cmocka_unit_test(raw_invalid_utf8),
+        cmocka_unit_test(strict_framing),
         cmocka_unit_test(deep_nesting_and_token_budget),
         cmocka_unit_test(numbers_out_of_range),
         cmocka_unit_test(service_unavailable_with_retry_after),

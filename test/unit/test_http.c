@@ -537,6 +537,7 @@ typedef struct result {
     bool body_nul;
     size_t extra;
     size_t unfed;
+    bl_http_part_t part; /* bl_http_reader_malformed() at the end */
 } result_t;
 
 /*
@@ -592,6 +593,8 @@ static void run_reader(const char *resp, size_t len, size_t cap, size_t piece, s
     res->started = bl_http_reader_started(&r);
     res->meta = r.meta;
     res->extra = r.extra;
+    res->part = bl_http_reader_malformed(&r);
+    assert_true(res->st == BL_ERR_HTTP_MALFORMED ? res->part != BL_HTTP_PART_NONE : res->part == BL_HTTP_PART_NONE);
     if (res->st == BL_OK && res->done) {
         size_t blen = 0;
         char *body = bl_http_reader_body(&r, &blen);
@@ -634,6 +637,8 @@ static void assert_same(const result_t *a, const result_t *b, size_t piece, size
         why = "extra";
     } else if (a->extra == 0u && a->body_nul != b->body_nul) {
         why = "body NUL";
+    } else if (a->part != b->part) {
+        why = "malformed part";
     }
     if (why != NULL) {
         fail_msg("piece %zu cut %zu: %s differs (%s vs %s)", piece, cut, why, bl_status_str(a->st),
@@ -700,6 +705,23 @@ static void expect_fail_every_way(const char *resp, size_t len, size_t cap, bool
 static void expect_fail(const char *resp, bl_status_t want)
 {
     expect_fail_every_way(resp, strlen(resp), 1024, true, want);
+}
+
+/* Refused as malformed (every way), naming @p part as the line refused. */
+static void expect_malformed_len(const char *resp, size_t len, bl_http_part_t part)
+{
+    result_t *r = new_result();
+    run_every_way(resp, len, 1024, true, r);
+    if (r->st != BL_ERR_HTTP_MALFORMED || r->part != part) {
+        fail_msg("got %s part %d, want BL_ERR_HTTP_MALFORMED part %d, for:\n%.*s", bl_status_str(r->st), (int)r->part,
+                 (int)part, (int)len, resp);
+    }
+    free(r);
+}
+
+static void expect_malformed(const char *resp, bl_http_part_t part)
+{
+    expect_malformed_len(resp, strlen(resp), part);
 }
 
 /* ---------------------------------------------------------- status line */
@@ -1509,6 +1531,164 @@ static void test_reader_bare_lf(void **state)
     free(r);
 }
 
+/* ------------------------------------------------ strictness (RFC 9112/9110) */
+
+#define CHUNKED_HEAD "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+/* A bare CR anywhere outside the body is refused (RFC 9112 2.2), whatever
+ * kind of line it is in: kept as data, it hides a line from us that a
+ * peer ending lines at CR would see (here a Content-Length). */
+static void test_read_bare_cr_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *resp;
+        bl_http_part_t part;
+    } cases[] = {
+        {"HTTP/1.1 200 O\rK\r\nContent-Length: 2\r\n\r\nok", BL_HTTP_PART_STATUS_LINE},
+        {"HTTP/1.1 200 OK\r\r\nContent-Length: 2\r\n\r\nok", BL_HTTP_PART_STATUS_LINE},
+        {"HTTP/1.1 200\r\r\nContent-Length: 2\r\n\r\nok", BL_HTTP_PART_STATUS_LINE},
+        {"\r\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", BL_HTTP_PART_STATUS_LINE},
+        {"HTTP/1.1 200 OK\r\nX-A: a\rContent-Length: 4\r\n\r\nokok", BL_HTTP_PART_FIELD},
+        {"HTTP/1.1 200 OK\r\nX-A: a\r\r\nContent-Length: 2\r\n\r\nok", BL_HTTP_PART_FIELD},
+        {"HTTP/1.1 200 OK\r\nX-A\r: a\r\nContent-Length: 2\r\n\r\nok", BL_HTTP_PART_FIELD},
+        {"HTTP/1.1 200 OK\r\n\rContent-Length: 2\r\n\r\nok", BL_HTTP_PART_FIELD},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\r\nok", BL_HTTP_PART_FIELD},
+        {CHUNKED_HEAD "2\r\r\nok\r\n0\r\n\r\n", BL_HTTP_PART_CHUNK_LINE},
+        {CHUNKED_HEAD "2;a\rb\r\nok\r\n0\r\n\r\n", BL_HTTP_PART_CHUNK_LINE},
+        {CHUNKED_HEAD "2;a=\"\r\"\r\nok\r\n0\r\n\r\n", BL_HTTP_PART_CHUNK_LINE},
+        {CHUNKED_HEAD "\r2\r\nok\r\n0\r\n\r\n", BL_HTTP_PART_CHUNK_LINE},
+        {CHUNKED_HEAD "2\r\nok\r\r\n0\r\n\r\n", BL_HTTP_PART_CHUNK_END},
+        {CHUNKED_HEAD "2\r\nok\r\n0\r\nX-T: a\rb\r\n\r\n", BL_HTTP_PART_TRAILER},
+        {CHUNKED_HEAD "2\r\nok\r\n0\r\n\r\r\n", BL_HTTP_PART_TRAILER},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        expect_malformed(cases[i].resp, cases[i].part);
+    }
+    /* CR inside the body is data. */
+    result_t *r = ok_every_way("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\na\rb", false);
+    expect_body(r, "a\rb", 3);
+    free(r);
+    r = ok_every_way(CHUNKED_HEAD "3\r\na\rb\r\n0\r\n\r\n", false);
+    expect_body(r, "a\rb", 3);
+    free(r);
+}
+
+/* Chunk-size lines follow RFC 9112 7.1.1: chunk-size [ chunk-ext ], with
+ * chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ), a token name,
+ * a token or quoted-string value. A bare LF still ends the line. */
+static void test_read_chunk_line_grammar(void **state)
+{
+    (void)state;
+    static const char *const ok[] = {
+        "2", "2;a", "2;a=b", "2 ;a", "2\t; a", "2 ; a = b", "2;a=b;c;d=e", "2;a=\"\"", "2;a=\"q\\\"x\\\\\"",
+        "2;a=\"sp ace\ttab\"", "2;a=\"\xC3\xA9\"", "2;a=\"\\\xC3\\\xA9\"", "2;!#$%&'*+-.^_`|~09azAZ=!#$%&'*+-.^_`|~",
+        "2;a=\"x\";b", "2;a=\"x\" ;b=y", "02;a",
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char resp[256];
+        snprintf(resp, sizeof resp, CHUNKED_HEAD "%s\r\nok\r\n0\r\n\r\n", ok[i]);
+        result_t *r = ok_every_way(resp, false);
+        expect_body(r, "ok", 2);
+        free(r);
+        /* Bare LF line ends, and the same extensions on the last chunk. */
+        snprintf(resp, sizeof resp, CHUNKED_HEAD "%s\nok\n0%s\n\n", ok[i], ok[i] + strspn(ok[i], "0123456789"));
+        r = ok_every_way(resp, false);
+        expect_body(r, "ok", 2);
+        free(r);
+    }
+    static const char *const bad[] = {
+        "2 junk", "2junk", "2;", "2; ", "2 ", "2\t", "2 ;", "2;;a", "2;a;", "2;a ", "2;=b", "2;a=", "2;a= ",
+        "2;a=\"b", "2;a=\"b\\", "2;a=\"b\\\"", "2;a=b c", "2;a=b=c", "2;a=\"x\"y", "2;a=\"x\" y", "2;a@=b",
+        "2;a=b@", "2;a=(b)", "2;a=\"\x01\"", "2;a=\"\x7F\"", "2;a=\"\\\x01\"", "2;a\x01", "2,a", "2 2",
+        ";a", "", " 2",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char resp[256];
+        snprintf(resp, sizeof resp, CHUNKED_HEAD "%s\r\nok\r\n0\r\n\r\n", bad[i]);
+        expect_malformed(resp, BL_HTTP_PART_CHUNK_LINE);
+        /* On the last chunk too. */
+        snprintf(resp, sizeof resp, CHUNKED_HEAD "2\r\nok\r\n0%s\r\n\r\n", bad[i][0] == '2' ? bad[i] + 1 : "x");
+        expect_malformed(resp, BL_HTTP_PART_CHUNK_LINE);
+    }
+    /* A bare LF inside an extension ends the line there: an open quote is
+     * then unbalanced; otherwise what follows is data the framing refuses. */
+    expect_malformed(CHUNKED_HEAD "2;a=\"x\ny\"\r\nok\r\n0\r\n\r\n", BL_HTTP_PART_CHUNK_LINE);
+    expect_malformed(CHUNKED_HEAD "2;a\nb=c\r\nok\r\n0\r\n\r\n", BL_HTTP_PART_CHUNK_END);
+}
+
+static bool ref_tchar(int c)
+{
+    return c > 0 && c < 0x7F && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                 strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Field names are tokens (RFC 9110 5.1); field values, trailers included,
+ * and the reason phrase hold no control byte but HTAB (5.5, RFC 9112 4);
+ * obs-text (0x80-0xFF) stays allowed. Every byte value, in each place. */
+static void test_read_field_syntax(void **state)
+{
+    (void)state;
+    for (int c = 0; c < 256; c++) {
+        bool text = c == '\t' || (c >= 0x20 && c != 0x7F);
+        char resp[256];
+        /* In a field name. */
+        int n = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nX%cY: 1\r\nContent-Length: 2\r\n\r\nok", c == 0 ? '@' : c);
+        if (c == 0) {
+            resp[18] = '\0';
+        }
+        result_t *r = new_result();
+        run_reader(resp, (size_t)n, 1024, 0, 0, true, r);
+        bool want_ok = ref_tchar(c) || c == ':'; /* "X:Y: 1" is the field X */
+        if ((r->st == BL_OK) != want_ok || (!want_ok && r->part != BL_HTTP_PART_FIELD)) {
+            fail_msg("name byte 0x%02X: %s part %d", c, bl_status_str(r->st), (int)r->part);
+        }
+        /* In a field value, a trailer value and the reason phrase. */
+        static const char *const fmt[] = {
+            "HTTP/1.1 200 OK\r\nX-A: a%cb\r\nContent-Length: 2\r\n\r\nok",
+            CHUNKED_HEAD "2\r\nok\r\n0\r\nX-T: a%cb\r\n\r\n",
+            "HTTP/1.1 200 O%cK\r\nContent-Length: 2\r\n\r\nok",
+        };
+        static const bl_http_part_t part[] = {BL_HTTP_PART_FIELD, BL_HTTP_PART_TRAILER, BL_HTTP_PART_STATUS_LINE};
+        for (size_t k = 0; k < 3; k++) {
+            n = snprintf(resp, sizeof resp, fmt[k], c == 0 ? '@' : c);
+            if (c == 0) {
+                *strchr(resp, '@') = '\0';
+            }
+            run_reader(resp, (size_t)n, 1024, 0, 0, true, r);
+            /* A LF splits the line: what follows is refused either way. */
+            bl_http_part_t want_part = (c == '\n' && k == 2) ? BL_HTTP_PART_FIELD : part[k];
+            if ((r->st == BL_OK) != text || (!text && r->part != want_part)) {
+                fail_msg("value byte 0x%02X in form %zu: %s part %d", c, k, bl_status_str(r->st), (int)r->part);
+            }
+            if (text) {
+                expect_body(r, "ok", 2);
+            }
+        }
+        free(r);
+    }
+    /* Names refused in a trailer too; folding refused there as well. */
+    expect_malformed(CHUNKED_HEAD "2\r\nok\r\n0\r\nFo@: 1\r\n\r\n", BL_HTTP_PART_TRAILER);
+    expect_malformed(CHUNKED_HEAD "2\r\nok\r\n0\r\nX-T: 1\r\n folded\r\n\r\n", BL_HTTP_PART_TRAILER);
+    expect_malformed(CHUNKED_HEAD "2\r\nok\r\n0\r\nNoColon\r\n\r\n", BL_HTTP_PART_TRAILER);
+    expect_malformed(CHUNKED_HEAD "2\r\nok\r\n0\r\nX T: 1\r\n\r\n", BL_HTTP_PART_TRAILER);
+    expect_malformed("HTTP/1.1 200 OK\r\nFo@: 1\r\nContent-Length: 2\r\n\r\nok", BL_HTTP_PART_FIELD);
+    static const char nul_value[] = "HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 2\r\n\r\nok";
+    expect_malformed_len(nul_value, sizeof nul_value - 1u, BL_HTTP_PART_FIELD);
+    static const char nul_reason[] = "HTTP/1.1 200 O\0K\r\nContent-Length: 2\r\n\r\nok";
+    expect_malformed_len(nul_reason, sizeof nul_reason - 1u, BL_HTTP_PART_STATUS_LINE);
+    /* Every tchar in one name, obs-text and HTAB in values: accepted. */
+    result_t *r = ok_every_way("HTTP/1.1 200 \xC3\x9C\tok\r\n!#$%&'*+-.^_`|~09azAZ: v\xFF\x80 \t w\r\n"
+                               "Content-Length: 2\r\n\r\nok",
+                               false);
+    expect_body(r, "ok", 2);
+    free(r);
+    /* Semantic refusals are header-field ones too; the chunk data end has its own kind. */
+    expect_malformed("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\nok", BL_HTTP_PART_FIELD);
+    expect_malformed(CHUNKED_HEAD "2\r\nokx\r\n0\r\n\r\n", BL_HTTP_PART_CHUNK_END);
+    expect_malformed("HTTP/1.1 2x0 OK\r\n\r\n", BL_HTTP_PART_STATUS_LINE);
+}
+
 /* ------------------------------------------------------------ stream mode */
 
 typedef struct stream_result {
@@ -1754,6 +1934,9 @@ int main(void)
         cmocka_unit_test(test_reader_line_hook),
         cmocka_unit_test(test_reader_head_request),
         cmocka_unit_test(test_reader_bare_lf),
+        cmocka_unit_test(test_read_bare_cr_refused),
+        cmocka_unit_test(test_read_chunk_line_grammar),
+        cmocka_unit_test(test_read_field_syntax),
         cmocka_unit_test(test_stream_large_bodies),
         cmocka_unit_test(test_stream_refusals),
         cmocka_unit_test(test_reader_in_body),

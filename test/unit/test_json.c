@@ -185,7 +185,7 @@ static void test_simple_escapes(void **state)
         {"{\"k\":\"\\\\u0041\"}", "\\u0041", 6}, /* escaped backslash, then text */
         {"{\"k\":\"\"}", "", 0},
         {"{\"k\":\"plain\"}", "plain", 5},
-        {"{\"k\":\"\x7F\xC3\xA9\xFF\"}", "\x7F\xC3\xA9\xFF", 4}, /* DEL and high bytes pass */
+        {"{\"k\":\"\x7F\xC3\xA9\xF4\x8F\xBF\xBF\"}", "\x7F\xC3\xA9\xF4\x8F\xBF\xBF", 7}, /* DEL and UTF-8 pass */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         parsed_t p;
@@ -387,9 +387,163 @@ static void test_control_bytes_refused(void **state)
             assert_int_equal(status_of_len(json, (size_t)len), BL_ERR_JSON);
         }
     }
-    /* 0x7F and bytes >= 0x80 are not control bytes for JSON */
-    assert_int_equal(unescape_exact("a\x7F\x80\xFF", 4, out, &n), BL_OK);
+    /* 0x7F is not a control byte for JSON; UTF-8 passes (bad UTF-8: below) */
+    assert_int_equal(unescape_exact("a\x7F\xC2\x80", 4, out, &n), BL_OK);
     assert_int_equal(n, 4);
+}
+
+/* An independent UTF-8 decoder (RFC 3629, by code point): the length of the
+ * valid sequence at p[0..n), or 0. */
+static size_t ref_utf8_seq(const unsigned char *p, size_t n)
+{
+    unsigned long cp;
+    size_t need;
+    if (p[0] < 0x80u) {
+        return 1;
+    } else if ((p[0] & 0xE0u) == 0xC0u) {
+        cp = p[0] & 0x1Fu;
+        need = 2;
+    } else if ((p[0] & 0xF0u) == 0xE0u) {
+        cp = p[0] & 0x0Fu;
+        need = 3;
+    } else if ((p[0] & 0xF8u) == 0xF0u) {
+        cp = p[0] & 0x07u;
+        need = 4;
+    } else {
+        return 0;
+    }
+    if (n < need) {
+        return 0;
+    }
+    for (size_t i = 1; i < need; i++) {
+        if ((p[i] & 0xC0u) != 0x80u) {
+            return 0;
+        }
+        cp = (cp << 6) | (p[i] & 0x3Fu);
+    }
+    static const unsigned long min_cp[5] = {0, 0, 0x80u, 0x800u, 0x10000u};
+    if (cp < min_cp[need] || cp > 0x10FFFFu || (cp >= 0xD800u && cp <= 0xDFFFu)) {
+        return 0;
+    }
+    return need;
+}
+
+static bool ref_utf8_ok(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t k = ref_utf8_seq(p + i, n - i);
+        if (k == 0u) {
+            return false;
+        }
+        i += k;
+    }
+    return true;
+}
+
+/* Unescape @p s[0..len) placed after @p pre filler bytes (to land on the
+ * word-at-a-time scan or the byte loop) and, when @p escaped, after an
+ * escape (the copying loop); the status, and the bytes on success. */
+static bl_status_t unescape_at(const unsigned char *s, size_t len, size_t pre, bool escaped)
+{
+    char in[64];
+    char out[64];
+    size_t k = 0;
+    if (escaped) {
+        in[k++] = '\\';
+        in[k++] = 'n';
+    }
+    for (size_t i = 0; i < pre; i++) {
+        in[k++] = 'a';
+    }
+    memcpy(in + k, s, len);
+    size_t n = 0;
+    bl_status_t st = unescape_exact(in, k + len, out, &n);
+    if (st == BL_OK) {
+        assert_int_equal(n, k + len - (escaped ? 1u : 0u));
+        assert_memory_equal(out + n - len, s, len);
+    }
+    return st;
+}
+
+/* Raw bytes in strings must be UTF-8 (RFC 8259 8.1): overlongs, truncated
+ * sequences, lone continuation bytes, encoded surrogates and code points
+ * above U+10FFFF are refused, in keys and values, in every scan path. */
+static void test_utf8_checked(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *bytes;
+        bool ok;
+    } cases[] = {
+        {"\xC2\x80", true},          {"\xDF\xBF", true},          {"\xE0\xA0\x80", true},
+        {"\xED\x9F\xBF", true},      {"\xEE\x80\x80", true},      {"\xEF\xBF\xBF", true},
+        {"\xF0\x90\x80\x80", true},  {"\xF4\x8F\xBF\xBF", true},  {"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80", true},
+        {"\xC0\x80", false},         {"\xC1\xBF", false},         {"\xE0\x80\x80", false},
+        {"\xE0\x9F\xBF", false},     {"\xF0\x80\x80\x80", false}, {"\xF0\x8F\xBF\xBF", false},
+        {"\xC3", false},             {"\xE2\x82", false},         {"\xF0\x9F\x98", false},
+        {"\x80", false},             {"\xBF", false},             {"\xC3\xA9\xA9", false},
+        {"\xED\xA0\x80", false},     {"\xED\xBF\xBF", false},     {"\xED\xA0\xBD\xED\xB8\x80", false},
+        {"\xF4\x90\x80\x80", false}, {"\xF5\x80\x80\x80", false}, {"\xF8\x88\x80\x80\x80", false},
+        {"\xFE", false},             {"\xFF", false},             {"caf\xE9", false},
+        {"\xC3" "a", false},          {"\xE2\x82" "a", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const unsigned char *b = (const unsigned char *)cases[i].bytes;
+        size_t len = strlen(cases[i].bytes);
+        assert_int_equal(ref_utf8_ok(b, len), cases[i].ok);
+        bl_status_t want = cases[i].ok ? BL_OK : BL_ERR_JSON;
+        for (size_t pre = 0; pre < 18; pre++) {
+            for (int esc = 0; esc < 2; esc++) {
+                if (unescape_at(b, len, pre, esc != 0) != want) {
+                    fail_msg("case %zu, %zu bytes before, escape %d: want %s", i, pre, esc, bl_status_str(want));
+                }
+            }
+        }
+        /* Cut short by an escape right after it: a sequence cannot span one. */
+        char cut[32];
+        snprintf(cut, sizeof cut, "%s\\n", cases[i].bytes);
+        char out[32];
+        size_t n;
+        assert_int_equal(unescape_exact(cut, strlen(cut), out, &n), want);
+        /* Whole documents: as a value and as a key. */
+        char json[64];
+        snprintf(json, sizeof json, "{\"k\":\"%s\"}", cases[i].bytes);
+        expect_status(json, want);
+        snprintf(json, sizeof json, "{\"a\":1,\"%s\":2}", cases[i].bytes);
+        expect_status(json, want);
+    }
+    /* Every one-, two- and three-byte string of bytes >= 0x80 (and a few
+     * ASCII neighbours) agrees with the reference decoder. */
+    unsigned long checked = 0;
+    for (unsigned a = 0x7Fu; a < 0x100u; a++) {
+        for (unsigned b = 0x7Fu; b < 0x100u; b++) {
+            for (unsigned c = 0x7Fu; c < 0x100u; c += (a >= 0xE0u ? 1u : 0x20u)) {
+                unsigned char s[3] = {(unsigned char)a, (unsigned char)b, (unsigned char)c};
+                for (size_t len = 1; len <= 3; len++) {
+                    bool want = ref_utf8_ok(s, len);
+                    char buf[3];
+                    memcpy(buf, s, len);
+                    size_t n = 0;
+                    bl_status_t st = bl_json_unescape(buf, len, &n);
+                    if ((st == BL_OK) != want) {
+                        fail_msg("%02X %02X %02X (%zu bytes): %s", a, b, c, len, bl_status_str(st));
+                    }
+                    checked++;
+                }
+            }
+        }
+    }
+    printf("UTF-8: %lu byte strings agree with the reference decoder\n", checked);
+    /* Four-byte sequences: every lead byte F0-F4 with every second byte. */
+    for (unsigned a = 0xF0u; a <= 0xF7u; a++) {
+        for (unsigned b = 0x70u; b < 0x100u; b++) {
+            unsigned char s[4] = {(unsigned char)a, (unsigned char)b, 0x80u, 0xBFu};
+            char buf[4];
+            memcpy(buf, s, 4);
+            size_t n = 0;
+            assert_int_equal(bl_json_unescape(buf, 4, &n) == BL_OK, ref_utf8_ok(s, 4));
+        }
+    }
 }
 
 static void test_unescape_in_place(void **state)
@@ -1355,6 +1509,7 @@ int main(void)
         cmocka_unit_test(test_invalid_escapes_refused),
         cmocka_unit_test(test_truncated_escapes_refused),
         cmocka_unit_test(test_control_bytes_refused),
+        cmocka_unit_test(test_utf8_checked),
         cmocka_unit_test(test_unescape_in_place),
         cmocka_unit_test(test_primitives),
         cmocka_unit_test(test_trailing_garbage_and_nul),
