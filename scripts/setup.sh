@@ -10,7 +10,7 @@ packages=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi
   qemu-system-arm ca-certificates
   cppcheck clang-tidy valgrind gcovr
-  libcjson-dev libcurl4-openssl-dev gnuplot-nox
+  libcjson-dev libcurl4-openssl-dev gnuplot-nox libhttp-parser-dev
   dpkg-dev xz-utils bzip2
 )
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
