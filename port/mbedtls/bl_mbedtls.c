@@ -92,6 +92,12 @@ static int bl_tls_bio_recv(void *ctx, unsigned char *buf, size_t len)
     int32_t n = tls->lower->recv(tls->lower->ctx, buf, len > (size_t)INT_MAX ? (size_t)INT_MAX : len,
                                  bl_tls_budget_left(tls));
     if (n > 0) {
+        /* The first bytes of the connection: a refusal of the ClientHello
+         * is a plaintext alert record (type 21, version, length 2, level,
+         * description) that mbedTLS 3.x reports only as "fatal alert". */
+        for (int32_t i = 0; i < n && tls->rx_head_len < sizeof tls->rx_head; i++) {
+            tls->rx_head[tls->rx_head_len++] = buf[i];
+        }
         return (int)n;
     }
     if (n == BL_IO_CLOSED) {
@@ -147,6 +153,51 @@ static int bl_tls_mfl_code(uint16_t len, unsigned char *code)
     }
 }
 
+/*
+ * Version range. Debian's 2.28 still enables TLS 1.0 and 1.1: the floor is
+ * always ours. Sets *only_12 when the handshake cannot be 1.3. Returns 0,
+ * -1 for a value out of range, -2 for a version this build lacks.
+ */
+static int bl_tls_conf_versions(bl_mbedtls_t *tls, bl_mbedtls_versions_t versions, bool *only_12)
+{
+    if (versions != BL_MBEDTLS_TLS_1_2_AND_1_3 && versions != BL_MBEDTLS_TLS_1_2_ONLY &&
+        versions != BL_MBEDTLS_TLS_1_3_ONLY) {
+        return -1;
+    }
+#if MBEDTLS_VERSION_NUMBER >= 0x03020000
+#if !defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    if (versions == BL_MBEDTLS_TLS_1_3_ONLY) {
+        return -2;
+    }
+#endif
+#if !defined(MBEDTLS_SSL_PROTO_TLS1_2)
+    if (versions == BL_MBEDTLS_TLS_1_2_ONLY) {
+        return -2;
+    }
+#endif
+    mbedtls_ssl_conf_min_tls_version(&tls->conf, versions == BL_MBEDTLS_TLS_1_3_ONLY ? MBEDTLS_SSL_VERSION_TLS1_3
+                                                                                    : MBEDTLS_SSL_VERSION_TLS1_2);
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    mbedtls_ssl_conf_max_tls_version(&tls->conf, versions == BL_MBEDTLS_TLS_1_2_ONLY ? MBEDTLS_SSL_VERSION_TLS1_2
+                                                                                    : MBEDTLS_SSL_VERSION_TLS1_3);
+    *only_12 = versions == BL_MBEDTLS_TLS_1_2_ONLY;
+#else
+    mbedtls_ssl_conf_max_tls_version(&tls->conf, MBEDTLS_SSL_VERSION_TLS1_2);
+    *only_12 = true;
+#endif
+#else
+    /* 2.x (and 3.0/3.1, whose 1.3 is a prototype): 1.2 only. */
+    if (versions == BL_MBEDTLS_TLS_1_3_ONLY) {
+        return -2;
+    }
+    mbedtls_ssl_conf_min_version(&tls->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_max_version(&tls->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+    *only_12 = true;
+#endif
+    tls->only_13 = versions == BL_MBEDTLS_TLS_1_3_ONLY;
+    return 0;
+}
+
 static bl_status_t bl_tls_configure(bl_mbedtls_t *tls, const bl_mbedtls_config_t *cfg)
 {
     int ret = mbedtls_ssl_config_defaults(&tls->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
@@ -154,12 +205,11 @@ static bl_status_t bl_tls_configure(bl_mbedtls_t *tls, const bl_mbedtls_config_t
     if (ret != 0) {
         return bl_mbedtls_fail(tls, BL_ERR_INVALID_ARG, ret);
     }
-    /* Debian's 2.28 still enables TLS 1.0 and 1.1: the floor is ours. */
-#if MBEDTLS_VERSION_NUMBER >= 0x03020000
-    mbedtls_ssl_conf_min_tls_version(&tls->conf, MBEDTLS_SSL_VERSION_TLS1_2);
-#else
-    mbedtls_ssl_conf_min_version(&tls->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-#endif
+    bool only_12 = false;
+    ret = bl_tls_conf_versions(tls, cfg->versions, &only_12);
+    if (ret != 0) {
+        return bl_mbedtls_fail(tls, ret < -1 ? BL_ERR_UNSUPPORTED : BL_ERR_INVALID_ARG, 0);
+    }
     mbedtls_ssl_conf_authmode(&tls->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(&tls->conf, &tls->ca, NULL);
     mbedtls_ssl_conf_verify(&tls->conf, bl_tls_verify_cb, tls);
@@ -184,7 +234,10 @@ static bl_status_t bl_tls_configure(bl_mbedtls_t *tls, const bl_mbedtls_config_t
         return bl_mbedtls_fail(tls, BL_ERR_INVALID_ARG, 0);
     }
 #if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)
-    if (mfl != MBEDTLS_SSL_MAX_FRAG_LEN_NONE) {
+    /* 3.6 writes MFL into a ClientHello that also offers 1.3 and then
+     * rejects the server's echo in EncryptedExtensions: ask only where the
+     * answer can only be 1.2. */
+    if (mfl != MBEDTLS_SSL_MAX_FRAG_LEN_NONE && only_12) {
         ret = mbedtls_ssl_conf_max_frag_len(&tls->conf, mfl);
         if (ret != 0) {
             return bl_mbedtls_fail(tls, BL_ERR_INVALID_ARG, ret);
@@ -195,6 +248,29 @@ static bl_status_t bl_tls_configure(bl_mbedtls_t *tls, const bl_mbedtls_config_t
         return bl_mbedtls_fail(tls, BL_ERR_UNSUPPORTED, 0);
     }
 #endif
+    if (cfg->tls13_kex != BL_MBEDTLS_TLS13_KEX_PSK_DHE && cfg->tls13_kex != BL_MBEDTLS_TLS13_KEX_PSK_ONLY) {
+        return bl_mbedtls_fail(tls, BL_ERR_INVALID_ARG, 0);
+    }
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    /* mbedTLS's default is every mode, which offers psk_ke to any server
+     * that prefers it; forward secrecy stays the default here, psk_ke
+     * replaces psk_dhe_ke only on request. EPHEMERAL keeps the full
+     * handshake (and the fallback when a ticket is refused). */
+    mbedtls_ssl_conf_tls13_key_exchange_modes(
+        &tls->conf, MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL |
+                        (cfg->tls13_kex == BL_MBEDTLS_TLS13_KEX_PSK_ONLY ? MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK
+                                                                         : MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL));
+#endif
+    if (cfg->sig_algs != NULL) {
+        if (cfg->sig_algs[0] == 0u) {
+            return bl_mbedtls_fail(tls, BL_ERR_INVALID_ARG, 0);
+        }
+#if BL_MBEDTLS_V3 && defined(MBEDTLS_SSL_HANDSHAKE_WITH_CERT_ENABLED)
+        mbedtls_ssl_conf_sig_algs(&tls->conf, cfg->sig_algs);
+#else
+        return bl_mbedtls_fail(tls, BL_ERR_UNSUPPORTED, 0);
+#endif
+    }
 
     if (cfg->rng != NULL) {
         mbedtls_ssl_conf_rng(&tls->conf, cfg->rng, cfg->rng_ctx);
@@ -225,6 +301,7 @@ bl_status_t bl_mbedtls_init(bl_mbedtls_t *tls, bl_transport_t *out, const bl_mbe
         return BL_ERR_INVALID_ARG;
     }
     memset(tls, 0, sizeof *tls);
+    tls->peer_alert = -1;
     /* Every context is initialised first so bl_mbedtls_free() is safe
      * whatever fails below. */
     mbedtls_ssl_config_init(&tls->conf);
@@ -350,6 +427,10 @@ static bl_status_t bl_tls_handshake_status(bl_mbedtls_t *tls, int ret)
     if (tls->lower_timed_out) {
         return bl_mbedtls_fail(tls, BL_ERR_TIMEOUT, MBEDTLS_ERR_SSL_TIMEOUT);
     }
+    if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && tls->rx_head_len == sizeof tls->rx_head &&
+        tls->rx_head[0] == MBEDTLS_SSL_MSG_ALERT && tls->rx_head[3] == 0u && tls->rx_head[4] == 2u) {
+        tls->peer_alert = (int16_t)tls->rx_head[6];
+    }
     /* X.509 errors (chain, parse of the server's certificate) live in
      * -0x2000..-0x2FFF, possibly plus a lower-level module's code. */
     int32_t high = (int32_t)((-ret) & 0xFF80);
@@ -414,6 +495,9 @@ static bl_status_t bl_tls_connect(void *ctx, const char *host, uint16_t port, ui
     tls->peer_closed = false;
     tls->lower_failed = false;
     tls->lower_timed_out = false;
+    tls->rx_head_len = 0u;
+    tls->peer_alert = -1;
+    tls->version = 0u;
     if (!tls->ready || host == NULL || host[0] == '\0') {
         return bl_mbedtls_fail(tls, BL_ERR_RESOLVE, 0);
     }
@@ -480,6 +564,8 @@ static bl_status_t bl_tls_connect(void *ctx, const char *host, uint16_t port, ui
         return bl_mbedtls_fail(tls, BL_ERR_TLS_PIN, 0);
     }
     tls->connected = true;
+    /* By name: the same call in 2.28 and 3.x (no version-number getter in 2.28). */
+    tls->version = strcmp(mbedtls_ssl_get_version(&tls->ssl), "TLSv1.3") == 0 ? 0x0304u : 0x0303u;
     if (tls->resumed) {
         tls->stats.handshakes_resumed++;
     } else {
@@ -606,6 +692,16 @@ int32_t bl_mbedtls_raw_error(const bl_mbedtls_t *tls)
 uint32_t bl_mbedtls_verify_flags(const bl_mbedtls_t *tls)
 {
     return tls != NULL ? tls->verify_flags : 0u;
+}
+
+uint16_t bl_mbedtls_version(const bl_mbedtls_t *tls)
+{
+    return tls != NULL ? tls->version : 0u;
+}
+
+int bl_mbedtls_peer_alert(const bl_mbedtls_t *tls)
+{
+    return tls != NULL ? tls->peer_alert : -1;
 }
 
 bool bl_mbedtls_resumed(const bl_mbedtls_t *tls)

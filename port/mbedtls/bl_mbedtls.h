@@ -97,6 +97,40 @@ extern "C" {
 #endif
 
 /**
+ * TLS versions connect() may negotiate (bl_mbedtls_config_t::versions).
+ * Nothing older than TLS 1.2 is ever offered.
+ */
+typedef enum bl_mbedtls_versions {
+    /** Default: TLS 1.2 and 1.3, as far as the mbedTLS build has them
+     *  (2.28: 1.2 only; 3.6's default configuration: both). */
+    BL_MBEDTLS_TLS_1_2_AND_1_3 = 0,
+    /** TLS 1.2 only (the one setting under which max_fragment_len is sent). */
+    BL_MBEDTLS_TLS_1_2_ONLY = 1,
+    /** TLS 1.3 only (needs MBEDTLS_SSL_PROTO_TLS1_3, i.e. mbedTLS 3.x). */
+    BL_MBEDTLS_TLS_1_3_ONLY = 2
+} bl_mbedtls_versions_t;
+
+/**
+ * How a TLS 1.3 resumption derives its keys (bl_mbedtls_config_t::tls13_kex);
+ * RFC 8446 4.2.9. Without effect on TLS 1.2 and on full handshakes, which
+ * always run ECDHE.
+ */
+typedef enum bl_mbedtls_tls13_kex {
+    /** Default: psk_dhe_ke. The ticket replaces the certificate work, an
+     *  ECDHE exchange still runs, so a stolen ticket key cannot decrypt
+     *  recorded traffic (forward secrecy). */
+    BL_MBEDTLS_TLS13_KEX_PSK_DHE = 0,
+    /** Opt-in psk_ke: the ticket alone keys the connection; the ECDHE
+     *  shared-secret computation is skipped where the server accepts psk_ke
+     *  (OpenSSL: SSL_OP_ALLOW_NO_DHE_KEX), saving time and energy on a
+     *  battery-powered device, at the price of forward secrecy for
+     *  resumed connections (whoever obtains the server's ticket key can
+     *  decrypt them). The ClientHello still carries a key share, so a server
+     *  that refuses psk_ke makes a full handshake instead of failing. */
+    BL_MBEDTLS_TLS13_KEX_PSK_ONLY = 1
+} bl_mbedtls_tls13_kex_t;
+
+/**
  * Random bytes for mbedTLS (same signature as mbedtls_ctr_drbg_random).
  * @return 0 on success, a negative mbedTLS error otherwise.
  */
@@ -143,10 +177,30 @@ typedef struct bl_mbedtls_config {
     size_t session_buf_size;    /**< Bytes at @ref session_buf. */
     /**
      * Maximum Fragment Length to ask for (RFC 6066): 0 (do not ask), 512,
-     * 1024, 2048 or 4096. Whether it saves RAM depends on the mbedTLS build
-     * (see port/mbedtls/README.md).
+     * 1024, 2048 or 4096. A TLS 1.2 extension: sent only when the handshake
+     * can only be TLS 1.2 (@ref versions is BL_MBEDTLS_TLS_1_2_ONLY, or the
+     * mbedTLS build has no TLS 1.3), because mbedTLS 3.6 cannot complete a
+     * TLS 1.3 handshake in which the server echoes it. Otherwise it is not
+     * sent; under TLS 1.3 the record_size_limit extension (RFC 8449) takes
+     * its place where mbedTLS is built with MBEDTLS_SSL_RECORD_SIZE_LIMIT.
+     * Whether it saves RAM depends on the mbedTLS build (see README.md).
      */
     uint16_t max_fragment_len;
+    /** TLS versions to offer; 0 (BL_MBEDTLS_TLS_1_2_AND_1_3) is the default. */
+    bl_mbedtls_versions_t versions;
+    /** TLS 1.3 resumption key exchange; 0 (psk_dhe_ke) is the default. */
+    bl_mbedtls_tls13_kex_t tls13_kex;
+    /**
+     * Optional (mbedTLS 3.x only): the signature algorithms to accept from
+     * the server, in order of preference, as IANA SignatureScheme values
+     * (MBEDTLS_TLS1_3_SIG_*, which TLS 1.2 reads as hash << 8 | signature)
+     * ending with MBEDTLS_TLS1_3_SIG_NONE (0). NULL keeps mbedTLS's default
+     * list. Passed to mbedtls_ssl_conf_sig_algs(); must outlive the context.
+     * With mbedTLS 2.28, whose API for this differs, a non-NULL list makes
+     * init fail with BL_ERR_UNSUPPORTED. README.md says which lists to use
+     * (and the RSA-PSS workaround for mbedTLS 3.6.6 under TLS 1.2).
+     */
+    const uint16_t *sig_algs;
     /**
      * Optional: the cipher suites to offer, mbedTLS ids ending with 0 (e.g.
      * `{MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0}`); NULL offers
@@ -198,6 +252,11 @@ typedef struct bl_mbedtls {
     bool self_signed;             /**< The peer's leaf certificate is self-signed. */
     bool lower_timed_out;         /**< The last lower I/O timed out. */
     bool lower_failed;            /**< The last lower I/O failed (BL_IO_ERROR or closed). */
+    bool only_13;                 /**< Only TLS 1.3 is offered (words of a version refusal). */
+    uint8_t rx_head_len;          /**< Bytes of rx_head filled in this handshake. */
+    uint8_t rx_head[7];           /**< First bytes the server sent: a plaintext alert record? */
+    uint16_t version;             /**< Wire version of the last handshake (0x0303, 0x0304), 0: none. */
+    int16_t peer_alert;           /**< Alert that ended the last handshake, -1: none. */
     uint32_t io_timeout_ms;       /**< Budget of each lower I/O without a clock. */
     uint32_t deadline_ms;         /**< Clock reading that ends the current operation. */
     uint32_t verify_calls;        /**< Verify-callback calls in this handshake. */
@@ -215,14 +274,18 @@ typedef struct bl_mbedtls {
 #endif
 } bl_mbedtls_t;
 
-/** Fill @p cfg with defaults: everything NULL/0 (no pin, no session store, no MFL). */
+/**
+ * Fill @p cfg with defaults: everything NULL/0 (no pin, no session store, no
+ * MFL, TLS 1.2 and 1.3, psk_dhe_ke, mbedTLS's signature algorithms).
+ */
 void bl_mbedtls_config_init(bl_mbedtls_config_t *cfg);
 
 /**
  * @brief Prepare @p tls and fill @p out with the TLS transport over it.
  *
- * Seeds the RNG, parses cfg->ca (if any), sets TLS 1.2 as the minimum,
- * MBEDTLS_SSL_VERIFY_REQUIRED and session tickets. Does not connect.
+ * Seeds the RNG, parses cfg->ca (if any), sets the TLS versions (never
+ * below 1.2), MBEDTLS_SSL_VERIFY_REQUIRED, session tickets, the TLS 1.3
+ * key-exchange modes and the signature algorithms. Does not connect.
  * Call bl_mbedtls_free() when done, also after a failed init.
  *
  * @param tls Context, caller-owned, must outlive @p out.
@@ -230,9 +293,11 @@ void bl_mbedtls_config_init(bl_mbedtls_config_t *cfg);
  * @param cfg Settings; copied except the buffers it points to.
  * @return BL_OK; BL_ERR_INVALID_ARG (NULL argument, no lower transport,
  *         unparseable CA bytes, PEM without its NUL, MFL value not one of
- *         the five, session_buf without size); BL_ERR_UNSUPPORTED (no RNG:
- *         cfg->rng is NULL and mbedTLS has no entropy + CTR_DRBG, or the
- *         RNG could not be seeded). The mbedTLS code is in
+ *         the five, session_buf without size, versions or tls13_kex out of
+ *         range, empty sig_algs list); BL_ERR_UNSUPPORTED (no RNG: cfg->rng
+ *         is NULL and mbedTLS has no entropy + CTR_DRBG, or the RNG could
+ *         not be seeded; a pinned version the build lacks; sig_algs with
+ *         mbedTLS 2.x). The mbedTLS code is in
  *         bl_mbedtls_raw_error().
  */
 BL_NODISCARD bl_status_t bl_mbedtls_init(bl_mbedtls_t *tls, bl_transport_t *out, const bl_mbedtls_config_t *cfg);
@@ -304,6 +369,20 @@ const char *bl_mbedtls_reason(const bl_mbedtls_t *tls);
 
 /** Words for a set of MBEDTLS_X509_BADCERT_* flags (the most important one). */
 const char *bl_mbedtls_flags_reason(uint32_t flags, bool self_signed);
+
+/**
+ * @brief TLS version of the last successful handshake, as on the wire:
+ * 0x0303 for TLS 1.2, 0x0304 for TLS 1.3, 0 when none succeeded yet.
+ */
+uint16_t bl_mbedtls_version(const bl_mbedtls_t *tls);
+
+/**
+ * @brief The alert (RFC 8446 6: 40 handshake_failure, 70 protocol_version,
+ * ...) with which the server refused the last handshake, when that alert was
+ * the first thing it sent (a plaintext alert in answer to the ClientHello),
+ * or -1 when there was none. bl_mbedtls_reason() puts it in words.
+ */
+int bl_mbedtls_peer_alert(const bl_mbedtls_t *tls);
 
 /** true when the last successful handshake resumed a stored session. */
 bool bl_mbedtls_resumed(const bl_mbedtls_t *tls);

@@ -51,11 +51,29 @@ const char *bl_mbedtls_flags_reason(uint32_t flags, bool self_signed)
     return "ok";
 }
 
-static const char *bl_mbedtls_handshake_reason(int32_t raw)
+/* Words for the version refusal: what the client asked for. */
+static const char *bl_mbedtls_version_reason(const bl_mbedtls_t *tls)
 {
+    return tls->only_13 ? "server does not support TLS 1.3" : "server does not support TLS 1.2 or newer";
+}
+
+static const char *bl_mbedtls_handshake_reason(const bl_mbedtls_t *tls)
+{
+    int32_t raw = tls->last_raw;
+    /* The server's own alert says more than mbedTLS's "fatal alert". */
+    switch (tls->peer_alert) {
+    case MBEDTLS_SSL_ALERT_MSG_PROTOCOL_VERSION:
+        return bl_mbedtls_version_reason(tls);
+    case MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE:
+        return "server refused the handshake (no common cipher suite, group or signature algorithm)";
+    case MBEDTLS_SSL_ALERT_MSG_INSUFFICIENT_SECURITY:
+        return "server requires stronger security than offered";
+    default:
+        break;
+    }
 #if defined(BL_MBEDTLS_ERR_VERSION)
     if (raw == BL_MBEDTLS_ERR_VERSION) {
-        return "server does not support TLS 1.2 or newer";
+        return bl_mbedtls_version_reason(tls);
     }
 #endif
 #if defined(MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE)
@@ -99,7 +117,7 @@ const char *bl_mbedtls_reason(const bl_mbedtls_t *tls)
     case BL_ERR_TLS_PIN:
         return "public key does not match the pin";
     case BL_ERR_TLS_HANDSHAKE:
-        return bl_mbedtls_handshake_reason(tls->last_raw);
+        return bl_mbedtls_handshake_reason(tls);
     case BL_ERR_TIMEOUT:
         return "timed out";
     case BL_ERR_RESOLVE:

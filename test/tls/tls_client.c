@@ -41,7 +41,37 @@ typedef struct {
     int no_session;
     unsigned mfl;
     uint32_t timeout_ms;
+    bl_mbedtls_versions_t versions;
+    bl_mbedtls_tls13_kex_t kex;
+    const char *sig_algs;  /* comma-separated names, see parse_sig_algs */
 } opts_t;
+
+static uint16_t sig_alg_list[16];
+
+/* Names of the signature schemes (RFC 8446 4.2.3) the tests restrict to. */
+static int parse_sig_algs(const char *spec)
+{
+    static const struct { const char *name; uint16_t id; } names[] = {
+        {"ecdsa_secp256r1_sha256", 0x0403}, {"ecdsa_secp384r1_sha384", 0x0503},
+        {"rsa_pss_rsae_sha256", 0x0804},    {"rsa_pss_rsae_sha384", 0x0805},
+        {"rsa_pkcs1_sha256", 0x0401},       {"rsa_pkcs1_sha384", 0x0501},
+    };
+    size_t n = 0;
+    const char *p = spec;
+    while (*p != '\0' && n + 1 < sizeof sig_alg_list / sizeof sig_alg_list[0]) {
+        size_t len = strcspn(p, ",");
+        size_t k = 0;
+        for (; k < sizeof names / sizeof names[0]; k++) {
+            if (strlen(names[k].name) == len && strncmp(p, names[k].name, len) == 0) break;
+        }
+        if (k == sizeof names / sizeof names[0]) return -1;
+        sig_alg_list[n++] = names[k].id;
+        p += len;
+        if (*p == ',') p++;
+    }
+    sig_alg_list[n] = 0;
+    return n > 0 ? 0 : -1;
+}
 
 /* Static: the test owns every buffer, like firmware would. */
 static uint8_t ca_bytes[256 * 1024];
@@ -61,7 +91,8 @@ static int usage(void)
     fprintf(stderr, "usage: tls_client --host H --port P (--ca FILE | --ca-file FILE | --ca-system)\n"
                     "  [--mode raw|idle|heron|moneykit] [--calls N] [--reconnect] [--no-session]\n"
                     "  [--pin BASE64] [--verify-host NAME] [--mfl N] [--timeout MS] [--secret S]\n"
-                    "  [--session-file PATH]\n");
+                    "  [--session-file PATH] [--tls 1.2|1.3|any] [--kex psk_dhe_ke|psk_ke]\n"
+                    "  [--sig-algs NAME,NAME...]\n");
     return 2;
 }
 
@@ -88,6 +119,14 @@ static int parse(int argc, char **argv, opts_t *o)
         else if (strcmp(a, "--calls") == 0 && v) o->calls = atoi(v);
         else if (strcmp(a, "--mfl") == 0 && v) o->mfl = (unsigned)atoi(v);
         else if (strcmp(a, "--timeout") == 0 && v) o->timeout_ms = (uint32_t)atoi(v);
+        else if (strcmp(a, "--tls") == 0 && v) {
+            if (strcmp(v, "1.2") == 0) o->versions = BL_MBEDTLS_TLS_1_2_ONLY;
+            else if (strcmp(v, "1.3") == 0) o->versions = BL_MBEDTLS_TLS_1_3_ONLY;
+            else if (strcmp(v, "any") != 0) return -1;
+        } else if (strcmp(a, "--kex") == 0 && v) {
+            if (strcmp(v, "psk_ke") == 0) o->kex = BL_MBEDTLS_TLS13_KEX_PSK_ONLY;
+            else if (strcmp(v, "psk_dhe_ke") != 0) return -1;
+        } else if (strcmp(a, "--sig-algs") == 0 && v) o->sig_algs = v;
         else {
             used = 0;
             if (strcmp(a, "--reconnect") == 0) o->reconnect = 1;
@@ -174,15 +213,20 @@ static void print_call(int i, bl_status_t st, const bl_mbedtls_t *tls, uint64_t 
     const bl_mbedtls_stats_t *s = bl_mbedtls_stats(tls);
     printf("call=%d status=%s reason=\"%s\" flags=0x%" PRIx32 " raw=%" PRId32 " resumed=%d hs_full=%" PRIu32
            " hs_resumed=%" PRIu32 " hs_ms=%" PRIu32 " us=%" PRIu64 " http=%d mfl=%zu session_len=%zu"
-           " session_needed=%zu",
+           " session_needed=%zu version=0x%04x alert=%d verify_calls=%" PRIu32,
            i, bl_status_str(st), bl_mbedtls_reason(tls), bl_mbedtls_verify_flags(tls), bl_mbedtls_raw_error(tls),
            bl_mbedtls_resumed(tls) ? 1 : 0, s->handshakes_full, s->handshakes_resumed, s->last_handshake_ms, us,
-           http, mfl, s->session_len, s->session_needed);
+           http, mfl, s->session_len, s->session_needed, (unsigned)bl_mbedtls_version(tls), bl_mbedtls_peer_alert(tls),
+           tls->verify_calls);
 }
 
+/* Largest record payload the connection sends: the negotiated MFL (1.2),
+ * record_size_limit (1.3) or the build's buffer, whichever is least. Public
+ * in 2.28 and 3.x alike (unlike mbedtls_ssl_get_output_max_frag_len). */
 static size_t current_mfl(const bl_mbedtls_t *tls)
 {
-    return tls->connected ? mbedtls_ssl_get_output_max_frag_len(&tls->ssl) : 0u;
+    int n = tls->connected ? mbedtls_ssl_get_max_out_record_payload(&tls->ssl) : 0;
+    return n > 0 ? (size_t)n : 0u;
 }
 
 #if defined(BL_TEST_ALLOC_HOOK)
@@ -331,6 +375,15 @@ int main(int argc, char **argv)
     cfg.clock = &clock;
     cfg.verify_host = o.verify_host;
     cfg.max_fragment_len = (uint16_t)o.mfl;
+    cfg.versions = o.versions;
+    cfg.tls13_kex = o.kex;
+    if (o.sig_algs != NULL) {
+        if (parse_sig_algs(o.sig_algs) != 0) {
+            fprintf(stderr, "bad --sig-algs %s\n", o.sig_algs);
+            return 2;
+        }
+        cfg.sig_algs = sig_alg_list;
+    }
     uint8_t pin[BL_MBEDTLS_PIN_SIZE];
     if (o.pin != NULL) {
         if (bl_mbedtls_pin_from_base64(o.pin, pin) != BL_OK) {
