@@ -181,10 +181,22 @@ class Conn:
         return body
 
 
+SEND_PIECE = 64 * 1024
+
+
 def send(sock, data, bytewise):
-    """Write @data, one send per byte when @bytewise. Returns the sends made."""
+    """Write @data, one send per byte when @bytewise. Returns the sends made
+    (a whole answer counts as one).
+
+    Python's socket timeout bounds a whole sendall(), so one sendall of a
+    long list to a slow reader (a Cortex-M under QEMU reading a 400 KB list
+    through a one-byte UART) times out although the reader keeps up. Pieces
+    of SEND_PIECE bytes give each piece the timeout: a stalled reader is
+    still dropped, a slow one is not."""
     if not bytewise:
-        sock.sendall(data)
+        view = memoryview(data)
+        for i in range(0, len(data), SEND_PIECE):
+            sock.sendall(view[i:i + SEND_PIECE])
         return 1
     for i in range(len(data)):
         sock.sendall(data[i:i + 1])
