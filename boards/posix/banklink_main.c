@@ -33,7 +33,8 @@ void bl_cli_report(const bl_cli_run_t *run, const char *what, bl_status_t status
     if (status == BL_ERR_OUTCOME_UNKNOWN) {
         detail = bl_cli_outcome_hint(run->opts->command);
     }
-    bl_cli_describe_failure(&b, what != NULL ? what : run->opts->name, status, &run->client.last, run->opts->timeout_ms, detail, note);
+    bl_cli_describe_failure(&b, what != NULL ? what : run->opts->name, status, &run->client.last, run->opts->timeout_ms,
+                            run->opts->retries, detail, note);
     size_t n = b.len < sizeof line ? b.len : sizeof line;
     (void)fwrite(line, 1, n, stderr);
     (void)fputc('\n', stderr);

@@ -227,11 +227,15 @@ void bl_cli_put_escaped(bl_buf_t *b, const char *s, size_t n);
  * @param detail More words about the failure: the TLS check that failed, or
  *               for BL_ERR_OUTCOME_UNKNOWN what to do instead of repeating
  *               (bl_cli_outcome_hint()); may be NULL.
+ * @param timeout_ms  The call's deadline (`--timeout-ms`), named for BL_ERR_TIMEOUT.
+ * @param max_retries The call's `--retries`: with last->attempts it tells
+ *               whether a BL_ERR_RATE_LIMITED call ran out of retries or
+ *               of time.
  * @param note   Appended before the status name after "; ", e.g. "3 links
  *               were printed before the failure"; may be NULL.
  */
 void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, const bl_error_info_t *last,
-                             uint32_t timeout_ms, const char *detail, const char *note);
+                             uint32_t timeout_ms, uint32_t max_retries, const char *detail, const char *note);
 
 /** State of the -v log: lines may span several log calls. */
 typedef struct bl_cli_log {

@@ -279,13 +279,20 @@ static bool bl_cli_command(bl_cli_opts_t *o, const char *const *pos, size_t n, c
             def = &bl_cli_cmd_defs[i];
         }
     }
+    if (n < 2u) {
+        return bl_cli_fail_text(err, cap,
+                                heron ? "missing heron command (expected update-link, list-links, create-link, "
+                                        "refresh-link or delete-links)"
+                                      : "missing moneykit command (expected exchange-token, token, get-link, "
+                                        "delete-link or list-links)");
+    }
     if (def == NULL) {
         return bl_cli_fail(err, cap,
                            heron ? "unknown heron command '%s' (expected update-link, list-links, create-link, "
                                    "refresh-link or delete-links)"
                                  : "unknown moneykit command '%s' (expected exchange-token, token, get-link, "
                                    "delete-link or list-links)",
-                           n < 2u ? "" : pos[1]);
+                           pos[1]);
     }
     char what[96];
     (void)snprintf(what, sizeof what, "%s %s", def->vendor, def->name);
@@ -654,7 +661,7 @@ const char *bl_cli_explain(bl_status_t status)
     case BL_ERR_API:
         return "the API answered with an error";
     case BL_ERR_RATE_LIMITED:
-        return "the API rate limit was hit and no retry was left within the deadline";
+        return "the API asked the client to wait (HTTP 429, or 503 with Retry-After)";
     case BL_STATUS_COUNT:
     default:
         return "unexpected status";

@@ -381,8 +381,21 @@ static void bl_cli_put_ratelimit(bl_buf_t *b, const bl_error_info_t *last)
     }
 }
 
+/* Why a 429 (or a 503 with Retry-After) ended the call: the retries were
+ * used up, or the wait the server asked for did not fit the deadline. */
+static void bl_cli_put_gave_up(bl_buf_t *b, const bl_error_info_t *last, uint32_t max_retries)
+{
+    if (last->attempts > max_retries) {
+        bl_buf_puts(b, "; no retry left after ");
+        bl_buf_put_u64(b, last->attempts);
+        bl_buf_puts(b, last->attempts == 1u ? " attempt" : " attempts");
+    } else {
+        bl_buf_puts(b, "; the wait it asked for does not fit the deadline");
+    }
+}
+
 void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, const bl_error_info_t *last,
-                             uint32_t timeout_ms, const char *detail, const char *note)
+                             uint32_t timeout_ms, uint32_t max_retries, const char *detail, const char *note)
 {
     bl_buf_puts(b, "banklink: ");
     if (what != NULL) {
@@ -411,7 +424,11 @@ void bl_cli_describe_failure(bl_buf_t *b, const char *what, bl_status_t status, 
             bl_buf_puts(b, ": ");
             bl_buf_puts(b, bl_cli_explain(status));
         } else if (status == BL_ERR_RATE_LIMITED) {
-            bl_buf_puts(b, "; rate limited, no retry left within the deadline");
+            /* Only a 429 is a rate limit; a 503 is an outage with a wait. */
+            bl_buf_puts(b, last->http_status == 429 ? "; rate limited" : "; unavailable, asked to wait");
+        }
+        if (status == BL_ERR_RATE_LIMITED) {
+            bl_cli_put_gave_up(b, last, max_retries);
         }
         if (last->retry_after_ms >= 0) {
             bl_buf_puts(b, "; retry after ");

@@ -10,6 +10,8 @@
 
 #if defined(BL_TOOL_TLS) && BL_TOOL_TLS
 
+#include <mbedtls/ssl.h>
+
 static bl_status_t bl_cli_tls_fail(const char **why, const char *reason, bl_status_t status)
 {
     *why = reason;
@@ -67,6 +69,12 @@ bl_status_t bl_cli_tls_setup(bl_cli_tls_t *tls, const bl_transport_t *lower, con
 
 const char *bl_cli_tls_reason(const bl_cli_tls_t *tls)
 {
+    /* The first bytes back were no TLS record at all: most often an
+     * https:// URL aimed at a plain-HTTP port, whose answer (an HTTP error
+     * page) mbedTLS only reports as an invalid record. */
+    if (tls->ctx.last_status == BL_ERR_TLS_HANDSHAKE && tls->ctx.last_raw == MBEDTLS_ERR_SSL_INVALID_RECORD) {
+        return "the server did not answer in TLS (a plain-HTTP port? use http:// for it)";
+    }
     return bl_mbedtls_reason(&tls->ctx);
 }
 

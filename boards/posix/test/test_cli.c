@@ -158,6 +158,10 @@ static void test_args_errors(void **state)
     expect_usage_error("missing command", NULL);
     expect_usage_error("missing command", "-v", NULL);
     expect_usage_error("unknown command 'plaid'", "plaid", NULL);
+    /* A vendor without a command names what is missing, not an empty one. */
+    expect_usage_error("missing heron command (expected update-link,", "heron", NULL);
+    expect_usage_error("missing moneykit command (expected exchange-token,", "moneykit", NULL);
+    expect_usage_error("unknown heron command 'nope'", "heron", "nope", NULL);
     expect_usage_error("unknown option '--nope'", "--nope", "heron", NULL);
     expect_usage_error("needs a value", "heron", "update-link", "X", "--access-token", NULL);
     expect_usage_error("--timeout-ms", "--timeout-ms", "abc", "moneykit", "token", NULL);
@@ -724,7 +728,7 @@ static void test_outcome_hints(void **state)
     char out[512];
     bl_buf_t b;
     bl_buf_init(&b, out, sizeof out - 1u);
-    bl_cli_describe_failure(&b, "create-link", BL_ERR_OUTCOME_UNKNOWN, &last, 1000,
+    bl_cli_describe_failure(&b, "create-link", BL_ERR_OUTCOME_UNKNOWN, &last, 1000, 2,
                             bl_cli_outcome_hint(BL_CLI_HERON_CREATE_LINK), NULL);
     out[b.len] = '\0';
     assert_string_equal(out, "banklink: create-link: the request was sent but no complete answer came back: the "
@@ -733,7 +737,7 @@ static void test_outcome_hints(void **state)
 
     /* A note goes before the status name, whatever the status. */
     bl_buf_init(&b, out, sizeof out - 1u);
-    bl_cli_describe_failure(&b, "list-links", BL_ERR_RECV, &last, 1000, NULL,
+    bl_cli_describe_failure(&b, "list-links", BL_ERR_RECV, &last, 1000, 2, NULL,
                             "3 links were printed before the failure; the list is incomplete");
     out[b.len] = '\0';
     assert_string_equal(out, "banklink: list-links: the connection failed before a complete response arrived; "
@@ -749,11 +753,28 @@ static void test_outcome_hints(void **state)
     last.ratelimit_remaining = 0;
     last.ratelimit_reset_s = 42;
     bl_buf_init(&b, out, sizeof out - 1u);
-    bl_cli_describe_failure(&b, "list-links", BL_ERR_RATE_LIMITED, &last, 1000, NULL, NULL);
+    last.attempts = 1;
+    bl_cli_describe_failure(&b, "list-links", BL_ERR_RATE_LIMITED, &last, 1000, 2, NULL, NULL);
     out[b.len] = '\0';
-    assert_string_equal(out, "banklink: list-links: API error: HTTP 429 Too Many Requests: Slow down; rate limited, "
-                             "no retry left within the deadline; retry after 120 s; rate limit 100, 0 remaining, "
-                             "resets in 42 s [BL_ERR_RATE_LIMITED]");
+    assert_string_equal(out, "banklink: list-links: API error: HTTP 429 Too Many Requests: Slow down; rate limited; "
+                             "the wait it asked for does not fit the deadline; retry after 120 s; rate limit 100, "
+                             "0 remaining, resets in 42 s [BL_ERR_RATE_LIMITED]");
+
+    /* A 503 with Retry-After, the retries used up: neither a rate limit nor
+     * the deadline is the reason. */
+    clear_last(&last);
+    last.http_status = 503;
+    last.api_code = str("503");
+    last.api_name = str("Service Unavailable");
+    last.api_message = str("Down for maintenance");
+    last.retry_after_ms = 1000;
+    last.attempts = 2;
+    bl_buf_init(&b, out, sizeof out - 1u);
+    bl_cli_describe_failure(&b, "list-links", BL_ERR_RATE_LIMITED, &last, 15000, 1, NULL, NULL);
+    out[b.len] = '\0';
+    assert_string_equal(out, "banklink: list-links: API error: HTTP 503 Service Unavailable: Down for maintenance; "
+                             "unavailable, asked to wait; no retry left after 2 attempts; retry after 1 s "
+                             "[BL_ERR_RATE_LIMITED]");
 }
 
 /* ------------------------------------------------------------ diagnostics */
@@ -762,7 +783,7 @@ static const char *describe_d(bl_status_t st, const bl_error_info_t *last, const
 {
     bl_buf_t b;
     bl_buf_init(&b, out, cap - 1u);
-    bl_cli_describe_failure(&b, "update-link", st, last, 1500, detail, NULL);
+    bl_cli_describe_failure(&b, "update-link", st, last, 1500, 2, detail, NULL);
     out[b.len < cap - 1u ? b.len : cap - 1u] = '\0';
     return out;
 }
@@ -803,17 +824,20 @@ static void test_describe(void **state)
                         "Token already exchanged (see https://docs.moneykit.com/x) [BL_ERR_API]");
     last.http_status = 429;
     last.retry_after_ms = 1500;
+    last.attempts = 3;
     assert_string_equal(describe(BL_ERR_RATE_LIMITED, &last, out, sizeof out),
                         "banklink: update-link: API error: HTTP 429 link_session_error.invalid_token_exchange: "
-                        "Token already exchanged (see https://docs.moneykit.com/x); rate limited, no retry left "
-                        "within the deadline; retry after 2 s [BL_ERR_RATE_LIMITED]");
+                        "Token already exchanged (see https://docs.moneykit.com/x); rate limited; no retry left "
+                        "after 3 attempts; retry after 2 s [BL_ERR_RATE_LIMITED]");
 
     clear_last(&last);
     last.http_status = 429;
     last.retry_after_ms = 120000;
+    last.attempts = 1;
     assert_string_equal(describe(BL_ERR_RATE_LIMITED, &last, out, sizeof out),
-                        "banklink: update-link: API error: HTTP 429: the API rate limit was hit and no retry was "
-                        "left within the deadline; retry after 120 s [BL_ERR_RATE_LIMITED]");
+                        "banklink: update-link: API error: HTTP 429: the API asked the client to wait (HTTP 429, "
+                        "or 503 with Retry-After); the wait it asked for does not fit the deadline; retry after "
+                        "120 s [BL_ERR_RATE_LIMITED]");
 
     clear_last(&last);
     last.needed_size = 9000;
