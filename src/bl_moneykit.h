@@ -191,8 +191,7 @@ BL_NODISCARD bl_status_t bl_moneykit_exchange_token(bl_client_t *client, bl_mone
  * @code
  * bl_moneykit_link_t link;
  * if (bl_moneykit_get_link(&client, &auth, "mk_eqkWN34UEoa2NxyALG8pcV", &link) == BL_OK)
- *     printf("%s
-", bl_moneykit_link_state_str(link.state));
+ *     printf("%s\n", bl_moneykit_link_state_str(link.state));
  * @endcode
  */
 BL_NODISCARD bl_status_t bl_moneykit_get_link(bl_client_t *client, bl_moneykit_auth_t *auth, const char *link_id,
