@@ -6,7 +6,8 @@
         Fails (does not skip) when npm or the registry is unavailable.
 
     conformance.py run --prism PRISM --banklink BANKLINK --spec FILE --api heron|moneykit [--calls 50]
-        Start `prism mock --errors` on the spec (request violations become
+        FILE is the project's own OpenAPI document (heron.openapi.json or
+        moneykit.openapi.json, next to this file). Start `prism mock --errors` on it (request violations become
         errors), run every call banklink makes once against the examples
         (static mode) and compare the decoded output with the body Prism
         serves; then restart Prism with -d (random schema-valid answers) and
@@ -231,15 +232,6 @@ class Call:
         self.name, self.args, self.env, self.schema = name, args, env, schema
 
 
-# The link of ExchangeTokenForLinkResponse's example in moneykit-links.yaml.
-SPEC_EXAMPLE_LINK = {
-    "link_id": "mk_eqkWN34UEoa2NxyALG8pcV", "institution_id": "chase", "institution_name": "Chase",
-    "provider": "mx", "state": "connected", "last_synced_at": "2023-02-16T09:14:11",
-    "tags": ["user_type:admin"],
-    "products": {
-        "accounts": {"refreshed_at": "2023-02-16T09:14:11", "last_attempted_at": "2023-02-16T09:14:11"},
-        "identity": {"refreshed_at": "2023-02-16T09:14:11", "last_attempted_at": "2023-02-16T09:14:11",
-                     "settings": {"required": True, "prefetch": False}}}}
 HERON_INTEGRATION = "int_conformance"
 HERON_END_USER = "8432b0b7-11fa-4334-b496-5f850c35bb43"
 MONEYKIT_LINK_ID = "mk_eqkWN34UEoa2NxyALG8pcV"
@@ -248,11 +240,11 @@ MONEYKIT_LINK_ID = "mk_eqkWN34UEoa2NxyALG8pcV"
 def calls_for(api):
     """Every call banklink makes that the spec describes.
 
-    Not here: `moneykit list-links` (GET /links), which is not in
-    specs/moneykit-links.yaml (the subset written from MoneyKit's
-    documentation has no list endpoint); Prism with --errors would answer it
-    404. It is tested against the project's mock only (test/e2e/test_lists.py,
-    answer shaped like MoneyKit's SDK model GetLinksResponse).
+    Not here: `moneykit list-links` (GET /links). It is in
+    moneykit.openapi.json, and check_specs.py validates the mock's pages
+    against it, but Prism's random answers (dynamic mode) hand back a new
+    next_cursor every time, so the walk would never end; it is tested
+    against the project's mock (test/e2e/test_lists.py).
     """
     heron_env = {"HERON_API_KEY": API_KEY}
     creds = {"MONEYKIT_CLIENT_ID": CLIENT_ID, "MONEYKIT_CLIENT_SECRET": CLIENT_SECRET}
@@ -321,46 +313,33 @@ def check_one(call, rc, out, err, sent):
 
 
 def static_spec(spec, workdir):
-    """A copy of @spec without `format: date-time`, for static mode.
+    """A copy of @spec (JSON) without `format: date-time`, for static mode.
 
-    MoneyKit's own examples (and its real answers) carry zone-less
-    timestamps such as "2023-02-16T09:14:11", which JSON Schema's date-time
-    format rejects; with --errors Prism would then refuse to serve the
-    spec's examples at all (HTTP 500, response violation). Static mode is
-    about serving those examples, so it drops the format, and gives the
-    get-link answer (which has no example) the exchange example's link. Dynamic mode
-    keeps the original spec, so that random datetimes are real datetimes.
-    Request schemas are untouched: the check of banklink's requests is the
-    same in both modes.
+    MoneyKit's answers carry zone-less timestamps such as
+    "2023-02-16T09:14:11", which JSON Schema's date-time format rejects;
+    with --errors Prism would then refuse to serve the documents' own
+    examples (HTTP 500, response violation). Static mode is about serving
+    those examples, so it drops the format. Dynamic mode keeps the original
+    document, so that random datetimes are real datetimes. Request schemas
+    are untouched: the check of banklink's requests is the same in both
+    modes.
     """
     with open(spec, encoding="utf-8") as f:
-        text = f.read()
-    if spec.endswith(".json"):
-        def strip(node):
-            if isinstance(node, dict):
-                if node.get("format") == "date-time":
-                    del node["format"]
-                for v in node.values():
-                    strip(v)
-            elif isinstance(node, list):
-                for v in node:
-                    strip(v)
-        doc = json.loads(text)
-        strip(doc)
-        text = json.dumps(doc, indent=1)
-    else:
-        text = re.sub(r"(?m)^[ \t]*format:[ \t]*['\"]?date-time['\"]?[ \t]*\n", "", text)
-        # GET /links/{id} has no example of its own: without one Prism
-        # serves "string" for every field, datetimes included. Give
-        # LinkCommon the link of the spec's own exchange example (JSON is
-        # YAML flow style, so it goes on one line).
-        text, n = re.subn(r"(?m)^(    LinkCommon:\n)", lambda m: m.group(1) + "      example: "
-                          + json.dumps(SPEC_EXAMPLE_LINK) + "\n", text)
-        if n != 1:
-            raise RuntimeError("static spec: no LinkCommon schema in %s" % spec)
+        doc = json.load(f)
+
+    def strip(node):
+        if isinstance(node, dict):
+            if node.get("format") == "date-time":
+                del node["format"]
+            for v in node.values():
+                strip(v)
+        elif isinstance(node, list):
+            for v in node:
+                strip(v)
+    strip(doc)
     out = os.path.join(workdir, "static-" + os.path.basename(spec))
     with open(out, "w", encoding="utf-8") as f:
-        f.write(text)
+        json.dump(doc, f, indent=1)
     return out
 
 
@@ -469,7 +448,7 @@ def main(argv=None):
             print("FAIL: %s is missing or not executable" % path)
             return 1
     if not os.path.isfile(opts.spec):
-        print("FAIL: no spec at %s (set BL_SPECS_DIR)" % opts.spec)
+        print("FAIL: no OpenAPI document at %s" % opts.spec)
         return 1
     return run(opts)
 

@@ -28,7 +28,8 @@ MONEYKIT = "moneykit"
 MONEYKIT_VERSION = "2023-02-18"
 MONEYKIT_DOCS = "https://docs.moneykit.com/errors"
 
-# Seed values (/work/shared/seeds/000_*.txt and 002_*.txt).
+# Seed values: the examples of the vendors' public API documentation
+# (test/conformance/*.openapi.json carries them too).
 SEED_STATUS_MESSAGE = (
     "[ITEM_LOGIN_REQUIRED] the login details of this item have changed "
     "(credentials, MFA, or required user action) and a user login is required "

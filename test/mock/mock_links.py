@@ -9,9 +9,9 @@ is exchange -> get -> list -> delete -> get:
   links. A delete soft-deletes: the links disappear from every list and
   can be created again.
 * MoneyKit: the links made by exchange-token or seeded, walked with an
-  opaque cursor. GET /links is not in specs/moneykit-links.yaml; its
-  answer {"links": [...], "next_cursor": "..."} is the shape of MoneyKit's
-  SDK model GetLinksResponse.
+  opaque cursor. GET /links answers {"links": [...], "next_cursor": "..."},
+  the shape of MoneyKit's SDK model GetLinksResponse
+  (test/conformance/moneykit.openapi.json).
 
 Importing this module appends its routes to mock_apis.ROUTES.
 """

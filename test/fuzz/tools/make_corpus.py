@@ -4,7 +4,7 @@
     python3 test/fuzz/tools/make_corpus.py
 
 Seeds are the real answers: the response bodies of the vendor documents
-(/work/shared/seeds, copied below), the spec examples, and the bodies the
+(the vendors' documented examples, copied below), the spec examples, and the bodies the
 mock server (test/mock/mock_apis.py, imported) sends, each with the
 variants the mock knows (extra fields, zone-less and offset timestamps,
 nulls, every JSON escape) plus error bodies, chunked framing, interim 1xx
