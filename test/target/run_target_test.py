@@ -56,8 +56,8 @@ SERVERS = [
 IMAGES = {
     "16k": {
         "checks": ["moneykit_token", "moneykit_exchange", "heron_update_link", "keepalive_reuse",
-                   "tls_resumed", "heron_list_1000", "wrong_host_refused", "exchange_outcome_unknown",
-                   "rsa_chain"],
+                   "tls_resumed", "tls_resumed_exchange", "heron_list_1000", "wrong_host_refused",
+                   "exchange_outcome_unknown", "rsa_chain"],
         "figures": ["tls_arena_size", "tls_arena_peak_full_16k", "tls_arena_peak_resumed_16k",
                     "insns_full_handshake_16k", "insns_resumed_handshake_16k", "insns_keepalive_call",
                     "insns_list_1000", "stack_peak", "lwip_mem_peak", "lwip_memp_peak_*"],
@@ -300,6 +300,11 @@ def server_checks(res, image, stats):
         res.check(image, "server_resumed_update_link",
                   len(upd2) == 1 and upd2[0]["connection"] not in conns,
                   "%d update-links of cm4-item-2" % len(upd2))
+        exc2 = [q for q in exc if "public-token-cm4-2" in q["body"]]
+        res.check(image, "server_resumed_exchange_same_connection",
+                  len(exc2) == 1 and bool(upd2) and exc2[0]["connection"] == upd2[0]["connection"]
+                  and exc2[0]["response"]["status"] == 201,
+                  "%d exchanges of public-token-cm4-2" % len(exc2))
     else:
         main = stats["main"]
         res.check(image, "server_main_resumed_4k", True in main["tls_resumed_api"],

@@ -340,6 +340,14 @@ static bool run_16k(void)
                          "item id not echoed or no new connection");
     }
 
+    /* 5b: the MoneyKit exchange too on the resumed connection (the token
+     * fetched in 1 is still valid): the same calls as 1-3, no new handshake. */
+    uint32_t connects_resumed = meter.connects;
+    st = bl_moneykit_exchange_token(&client, &auth, "public-token-cm4-2", &ex);
+    ok &= check_call("tls_resumed_exchange", st,
+                     ex.link.link_id.len > 0u && meter.connects == connects_resumed && ts->handshakes_full == 1u,
+                     "no link id, or a new connection or full handshake");
+
     /* 6: 1000 links through a 2 KiB work buffer (a new client, resumed). */
     if (!client_open(PORT_MAIN, LIST_BUF)) {
         return false;
