@@ -30,7 +30,8 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 TARGETS=(http_reader http_chunked json_unescape json_parse datetime
-         heron_link heron_error moneykit_exchange moneykit_token moneykit_error)
+         heron_link heron_error moneykit_exchange moneykit_token moneykit_error
+         http_diff json_diff)
 
 mode=fuzz
 merge=0
@@ -100,7 +101,7 @@ replay() {
   if ! printf '%s\0' "${files[@]}" | xargs -0 "$bin" "${common[@]}" >"$log" 2>&1; then
     echo "  $t: REPLAY FAILED ($log)"
     grep -E "^Running:" "$log" | tail -1 | sed 's/^/    /'
-    grep -E "ERROR|runtime error|invariant failed|not wiped|cJSON rejects|SUMMARY" "$log" | head -8 | sed 's/^/    /'
+    grep -E "ERROR|runtime error|invariant failed|DISAGREE|not wiped|cJSON rejects|SUMMARY" "$log" | head -8 | sed 's/^/    /'
     return 1
   fi
   echo "  $t: replayed ${#files[@]} inputs, ok"
@@ -156,7 +157,7 @@ if [[ $seconds -gt 0 ]]; then
     if [[ $result != ok ]]; then
       status=1
       echo "  finding in $t ${rest:-} — log: $build/logs/$t.fuzz.log"
-      grep -E "ERROR:|runtime error:|invariant failed|SUMMARY:|^    #[0-9]+ " "$build/logs/$t.fuzz.log" | head -25 | sed 's/^/    /'
+      grep -E "ERROR:|runtime error:|invariant failed|DISAGREE|  banklink|  http-parser|    [A-Z_]+, |SUMMARY:|^    #[0-9]+ " "$build/logs/$t.fuzz.log" | head -25 | sed 's/^/    /'
       show_artifacts "$build/artifacts/$t"
     fi
   done

@@ -4,8 +4,9 @@
  * The input is the body of a response whose fixed header says
  * `Transfer-Encoding: chunked`. It is read byte by byte and in one go; both
  * must agree, and the decoded body must equal what a deliberately simple
- * reference decoder (below, written from RFC 9112 section 7.1 with the
- * leniencies bl_http_read.c documents) makes of the same bytes.
+ * reference decoder (below, written from RFC 9112 section 7.1: chunk-ext
+ * grammar as a state machine, trailer fields checked like header fields,
+ * bare LF accepted as a line end) makes of the same bytes.
  */
 #include "fuzz_http_drive.h"
 
@@ -48,6 +49,115 @@ static int ref_hex(uint8_t c)
     return -1;
 }
 
+/* RFC 9110 5.6.2 tchar. */
+static bool ref_tchar(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c != 0u && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Field text (RFC 9110 5.5): HTAB, SP, VCHAR, obs-text. */
+static bool ref_text(uint8_t c)
+{
+    return c == '\t' || (c >= 0x20u && c != 0x7Fu);
+}
+
+/* chunk-ext (RFC 9112 7.1.1) after the size, as a state machine. */
+static bool ref_ext_ok(const uint8_t *p, size_t n)
+{
+    enum { CLEAN, WS, SEMI, NAME, AFTER_NAME, EQ, VALUE, QUOTED, QPAIR } st = CLEAN;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        bool ws = c == ' ' || c == '\t';
+        switch (st) {
+        case CLEAN:
+        case WS:
+            if (ws) {
+                st = WS;
+            } else if (c == ';') {
+                st = SEMI;
+            } else {
+                return false;
+            }
+            break;
+        case SEMI:
+            if (!ws) {
+                if (!ref_tchar(c)) {
+                    return false;
+                }
+                st = NAME;
+            }
+            break;
+        case NAME:
+        case AFTER_NAME:
+            if (ws) {
+                st = AFTER_NAME;
+            } else if (c == '=') {
+                st = EQ;
+            } else if (c == ';') {
+                st = SEMI;
+            } else if (st == NAME && ref_tchar(c)) {
+                st = NAME;
+            } else {
+                return false;
+            }
+            break;
+        case EQ:
+            if (c == '"') {
+                st = QUOTED;
+            } else if (ref_tchar(c)) {
+                st = VALUE;
+            } else if (!ws) {
+                return false;
+            }
+            break;
+        case VALUE:
+            if (ws) {
+                st = WS;
+            } else if (c == ';') {
+                st = SEMI;
+            } else if (!ref_tchar(c)) {
+                return false;
+            }
+            break;
+        case QUOTED:
+            if (c == '"') {
+                st = CLEAN;
+            } else if (c == '\\') {
+                st = QPAIR;
+            } else if (!ref_text(c)) {
+                return false;
+            }
+            break;
+        case QPAIR:
+            if (!ref_text(c)) {
+                return false;
+            }
+            st = QUOTED;
+            break;
+        }
+    }
+    return st == CLEAN || st == NAME || st == VALUE;
+}
+
+/* A trailer field line: a token, a colon, field text. */
+static bool ref_field_ok(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && ref_tchar(p[i])) {
+        i++;
+    }
+    if (i == 0u || i == n || p[i] != ':') {
+        return false;
+    }
+    for (i++; i < n; i++) {
+        if (!ref_text(p[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Decode chunked p[0..n) into out (at least n bytes). */
 static int ref_chunked(const uint8_t *p, size_t n, uint8_t *out, size_t *out_len)
 {
@@ -73,17 +183,20 @@ static int ref_chunked(const uint8_t *p, size_t n, uint8_t *out, size_t *out_len
             }
             size = size * 16u + (uint64_t)d;
         }
-        if (i == 0u || (i < ll && line[i] != ';' && line[i] != ' ' && line[i] != '\t')) {
+        if (i == 0u || !ref_ext_ok(line + i, ll - i)) {
             return REF_MALFORMED;
         }
         if (size == 0u) {
-            for (;;) { /* trailer fields, ignored, up to the empty line */
+            for (;;) { /* trailer fields, checked, up to the empty line */
                 if (!ref_line(p, n, &pos, &line, &ll)) {
                     return REF_INCOMPLETE;
                 }
                 if (ll == 0u) {
                     *out_len = olen;
                     return REF_OK;
+                }
+                if (!ref_field_ok(line, ll)) {
+                    return REF_MALFORMED;
                 }
             }
         }

@@ -277,6 +277,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bl_status_t st = bl_json_parse(&doc, text, size, tokens, FUZZ_MAX_TOKENS);
     FUZZ_CHECK(st == BL_OK || st == BL_ERR_JSON || st == BL_ERR_JSON_TOKENS || st == BL_ERR_DECODE);
     if (st == BL_OK) {
+        FUZZ_CHECK(bl_utf8_valid((const char *)data, size)); /* RFC 8259 8.1: what is accepted is UTF-8 */
         FUZZ_CHECK(doc.text == text && doc.len == size && doc.tokens == tokens);
         check_tokens(&doc, size);
 #ifdef BL_FUZZ_HAVE_CJSON

@@ -4,7 +4,8 @@
  * The input is the text between the quotes of a JSON string. Checks:
  *   - it never grows, never writes a NUL into the decoded text, and keeps
  *     its promise about the terminator;
- *   - valid UTF-8 in gives valid UTF-8 out;
+ *   - input that is not UTF-8 is refused; valid UTF-8 in gives valid
+ *     UTF-8 out;
  *   - escaping the result again with bl_json_put_str and unescaping that
  *     gives the same bytes back;
  *   - when built with cJSON (BL_FUZZ_HAVE_CJSON), whatever banklink
@@ -56,6 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t out_len = (size_t)-1;
     bl_status_t st = bl_json_unescape(s, size, &out_len);
     FUZZ_CHECK(st == BL_OK || st == BL_ERR_JSON);
+    /* Raw bytes must be UTF-8 (escapes are ASCII): what is not, is refused. */
+    FUZZ_CHECK(st != BL_OK || bl_utf8_valid((const char *)data, size));
     if (st != BL_OK) {
         free(s);
         return 0;

@@ -269,6 +269,64 @@ def chunked_cases():
     }
 
 
+def c_literals(path):
+    """Every LIT("...") response literal of a C test file, decoded."""
+    import re
+    text = open(path, encoding="utf-8").read()
+    out = []
+    for m in re.finditer(r'LIT\(((?:\s*"(?:[^"\\]|\\.)*")+)\s*\)', text):
+        raw = b""
+        for part in re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)):
+            i = 0
+            while i < len(part):
+                c = part[i]
+                if c != "\\":
+                    raw += c.encode("utf-8")
+                    i += 1
+                    continue
+                e = part[i + 1]
+                if e == "x":
+                    j = i + 2
+                    while j < len(part) and part[j] in "0123456789abcdefABCDEF":
+                        j += 1
+                    raw += bytes([int(part[i + 2:j], 16) & 0xFF])
+                    i = j
+                    continue
+                if e in "01234567":
+                    j = i + 1
+                    while j < len(part) and j < i + 4 and part[j] in "01234567":
+                        j += 1
+                    raw += bytes([int(part[i + 1:j], 8)])
+                    i = j
+                    continue
+                raw += {"r": b"\r", "n": b"\n", "t": b"\t", '"': b'"', "\\": b"\\", "'": b"'"}[e]
+                i += 2
+        out.append(raw)
+    return out
+
+
+def http_diff_cases():
+    """Whole responses: the recorded answers above, each chunked body in a
+    response, and every answer of the hostile-server unit test."""
+    out = dict(http_cases())
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    for name, body in chunked_cases().items():
+        out["chunked_" + name] = head + body
+    unit = os.path.join(FUZZ, "..", "unit", "test_hostile_server.c")
+    for i, raw in enumerate(c_literals(unit)):
+        if raw.startswith(b"HTTP/") or raw.startswith(b"\r") or raw == b"":
+            out["hostile_%02d" % i] = raw
+    return out
+
+
+def json_diff_cases(everything):
+    """Object documents: the json_parse seeds plus UTF-8 edge cases."""
+    out = {k: v for k, v in everything.items() if v.lstrip().startswith("{")}
+    out["utf8_ok"] = '{"a":"\u00e9\u20ac\U0001f600","\u00e9":1}'
+    out["utf8_escapes_and_raw"] = '{"s":"\\u00e9' + "\u00e9" + '\\ud83d\\ude00"}'
+    return out
+
+
 # ------------------------------------------------------------------ dictionaries
 JSON_TOKENS = ['{', '}', '[', ']', ':', ',', '"', '""', 'true', 'false', 'null', '-0', '1e9', '0.5',
                '9223372036854775807', '-9223372036854775808', '4294967295', '\\"', '\\\\', '\\/',
@@ -294,6 +352,8 @@ HTTP_TOKENS = ['HTTP/1.1 ', 'HTTP/1.0 ', '\r\n', '\r\n\r\n', '200 OK', '100 Cont
                'Connection: close', 'Connection: keep-alive', 'Retry-After: ', 'Date: ',
                'Sun, 06 Nov 1994 08:49:37 GMT', 'x-ratelimit-limit: ', 'x-ratelimit-remaining: ',
                'x-ratelimit-reset: ', ': ', '999999999999999999', '18446744073709551616', '0\r\n\r\n', ';ext=1']
+STRICT_TOKENS = ['\r', '\x00', '\x7f', '\x80', ' ', '\t', '@', ';a=b', ';a="x"', '"', '\\', 'HTTP/1.2 ',
+                 'Transfer-Encoding: gzip', 'Connection: keep-alive, close', 'HTTP/1.1 100 Continue\r\n\r\n']
 CHUNK_TOKENS = ['\r\n', '\n', '0\r\n\r\n', ';', ' ', '\t', 'ffffffffffffffff', 'FFFFFFFFFFFFFFF', '000000000000000001',
                 'X-Trailer: 1\r\n', '{}', '1\r\n{\r\n']
 
@@ -363,6 +423,8 @@ def main():
     http["heron_200_head"] = http_prefix(4096, 10, 0x01) + http_cases()["heron_200"]
     write_corpus("http_reader", http)
     write_corpus("http_chunked", chunked_cases())
+    write_corpus("http_diff", http_diff_cases())
+    write_corpus("json_diff", json_diff_cases(everything))
 
     os.makedirs(os.path.join(FUZZ, "dict"), exist_ok=True)
     write_dict("http_reader", HTTP_TOKENS + JSON_TOKENS[:12], "HTTP response syntax and the headers the reader acts on.")
@@ -371,12 +433,16 @@ def main():
     write_dict("json_parse", JSON_TOKENS + [k for keys in KEYS.values() for k in keys] + TIME_TOKENS[:8],
                "JSON syntax and the keys the decoders read.")
     write_dict("datetime", TIME_TOKENS, "RFC 3339 and HTTP date pieces.")
+    write_dict("http_diff", HTTP_TOKENS + CHUNK_TOKENS + STRICT_TOKENS,
+               "HTTP response syntax, chunked framing and the bytes the strict rules refuse.")
+    write_dict("json_diff", JSON_TOKENS + ['01', '1.', '1.e5', '\xef\xbb\xbf', '\xc0\x80', '\xf4\x90\x80\x80', '\x0b'],
+               "JSON syntax, UTF-8 and what cJSON reads differently.")
     for target, keys in KEYS.items():
         extra = TIME_TOKENS[:8] if target in ("heron_link", "moneykit_exchange") else []
         write_dict(target, JSON_TOKENS + ['"%s":' % k for k in keys] + keys + extra,
                    "JSON syntax and the keys of this answer.")
     for reg in ["http_reader", "http_chunked", "json_unescape", "json_parse", "datetime", "heron_link",
-                "heron_error", "moneykit_exchange", "moneykit_token", "moneykit_error"]:
+                "heron_error", "moneykit_exchange", "moneykit_token", "moneykit_error", "http_diff", "json_diff"]:
         d = os.path.join(FUZZ, "regressions", reg)
         os.makedirs(d, exist_ok=True)
         keep = os.path.join(d, ".gitkeep")
