@@ -180,7 +180,7 @@ static int raw_request(const bl_transport_t *t, const opts_t *o, const char *pat
     if (n <= 0 || (size_t)n >= sizeof req || send_all(t, req, (size_t)n, o->timeout_ms) != 0) {
         return -1;
     }
-    char buf[4096];
+    static char buf[16384];
     size_t have = 0;
     char *end = NULL;
     while (end == NULL) {
@@ -193,6 +193,26 @@ static int raw_request(const bl_transport_t *t, const opts_t *o, const char *pat
     }
     int status = atoi(buf + 9);
     const char *cl = strstr(buf, "Content-Length: ");
+    if (cl == NULL) {
+        /* HTTP/1.0 without a length (openssl s_server -www): the body ends
+         * with the connection. Its status page says whether the server
+         * resumed the session; that line becomes the body. */
+        for (;;) {
+            if (have + 1 >= sizeof buf) return -1;
+            int32_t r = t->recv(t->ctx, (uint8_t *)buf + have, sizeof buf - 1 - have, o->timeout_ms);
+            if (r == BL_IO_CLOSED) break;
+            if (r <= 0) return -1;
+            have += (size_t)r;
+        }
+        buf[have] = 0;
+        const char *line = strstr(buf, "\nReused, ");
+        if (line == NULL) line = strstr(buf, "\nNew, ");
+        size_t blen = line != NULL ? strcspn(line + 1, "\r\n") : 0;
+        if (blen > cap - 1) blen = cap - 1;
+        memcpy(body, line != NULL ? line + 1 : "", blen);
+        body[blen] = 0;
+        return status;
+    }
     size_t need = cl ? (size_t)atoi(cl + 16) : 0;
     size_t head = (size_t)(end + 4 - buf);
     while (have - head < need) {

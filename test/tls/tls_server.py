@@ -12,16 +12,22 @@ HTTP: each request (headers + Content-Length body) is answered with
 `Connection: close`; path `/close` answers and then closes with
 close_notify. Run standalone for manual tests:
 
-    python3 tls_server.py --cert server.pem --key server.key [--max-tls 1.1]
+    python3 tls_server.py --cert server.pem --key server.key [--max-tls 1.1|1.2] [--min-tls 1.3]
+                          [--allow-no-dhe]
 """
 
 import argparse
 import json
+import select
 import socket
 import ssl
+import subprocess
 import threading
 import time
 import warnings
+
+# OpenSSL's SSL_OP_ALLOW_NO_DHE_KEX (SSL_OP_BIT(10), 1.1.1 and 3.x).
+SSL_OP_ALLOW_NO_DHE_KEX = 1 << 10
 
 
 class Conn:
@@ -46,9 +52,15 @@ class Conn:
 class TLSServer:
     """Threaded TLS/HTTP server on 127.0.0.1, ephemeral port."""
 
-    def __init__(self, cert, key, max_tls=None, hang=False, host="127.0.0.1"):
+    def __init__(self, cert, key, max_tls=None, hang=False, host="127.0.0.1", min_tls=None, allow_no_dhe=False):
         self.hang = hang
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        if min_tls == "1.3":
+            self.ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        if allow_no_dhe:
+            # TLS 1.3 psk_ke resumption (no ECDHE) when the client asks for
+            # it. Python has no name for SSL_OP_ALLOW_NO_DHE_KEX: its value.
+            self.ctx.options |= getattr(ssl, "OP_ALLOW_NO_DHE_KEX", SSL_OP_ALLOW_NO_DHE_KEX)
         if max_tls == "1.1":
             # Only 1.0/1.1: OpenSSL 3 needs security level 0 to offer them.
             with warnings.catch_warnings():
@@ -192,13 +204,66 @@ class TLSServer:
             pass
 
 
+class OpenSSLServer:
+    """`openssl s_server -www` on 127.0.0.1, ephemeral port: a second TLS
+    implementation's server configuration (versions, signature algorithms,
+    psk_ke) under the same tests. Its status page names the session "New"
+    or "Reused", which is how it reports resumption to the client."""
+
+    def __init__(self, cert, key, versions=None, sigalgs=None, allow_no_dhe=False, extra=()):
+        cmd = ["openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key, "-www"]
+        if versions == "1.2":
+            cmd.append("-tls1_2")
+        elif versions == "1.3":
+            cmd.append("-tls1_3")
+        if sigalgs:
+            cmd += ["-sigalgs", sigalgs]
+        if allow_no_dhe:
+            cmd.append("-allow_no_dhe_kex")
+        cmd += list(extra)
+        self.cmd = cmd
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        self.port = None
+        end = time.monotonic() + 10
+        while self.port is None and time.monotonic() < end:
+            # Bounded wait: a server that never prints must not hang the test.
+            if not select.select([self.proc.stdout], [], [], max(0.0, end - time.monotonic()))[0]:
+                break
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            if line.startswith("ACCEPT "):
+                self.port = int(line.rsplit(":", 1)[1])
+        if self.port is None:
+            self.close()
+            raise RuntimeError("openssl s_server did not start: %s" % " ".join(cmd))
+        # Drain its output so it never blocks on a full pipe.
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for _ in self.proc.stdout:
+            pass
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--cert", required=True)
     p.add_argument("--key", required=True)
     p.add_argument("--max-tls", choices=["1.1", "1.2"])
+    p.add_argument("--min-tls", choices=["1.3"])
+    p.add_argument("--allow-no-dhe", action="store_true", help="accept TLS 1.3 psk_ke resumption")
     opts = p.parse_args()
-    srv = TLSServer(opts.cert, opts.key, opts.max_tls)
+    srv = TLSServer(opts.cert, opts.key, opts.max_tls, min_tls=opts.min_tls, allow_no_dhe=opts.allow_no_dhe)
     print("listening on 127.0.0.1 port %d" % srv.port, flush=True)
     try:
         while True:
