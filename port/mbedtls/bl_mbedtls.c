@@ -194,7 +194,7 @@ static int bl_tls_conf_versions(bl_mbedtls_t *tls, bl_mbedtls_versions_t version
     mbedtls_ssl_conf_max_version(&tls->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     *only_12 = true;
 #endif
-    tls->only_13 = versions == BL_MBEDTLS_TLS_1_3_ONLY;
+    tls->versions = (uint8_t)versions;
     return 0;
 }
 

@@ -252,7 +252,7 @@ typedef struct bl_mbedtls {
     bool self_signed;             /**< The peer's leaf certificate is self-signed. */
     bool lower_timed_out;         /**< The last lower I/O timed out. */
     bool lower_failed;            /**< The last lower I/O failed (BL_IO_ERROR or closed). */
-    bool only_13;                 /**< Only TLS 1.3 is offered (words of a version refusal). */
+    uint8_t versions;             /**< bl_mbedtls_versions_t of the config (words of a version refusal). */
     uint8_t rx_head_len;          /**< Bytes of rx_head filled in this handshake. */
     uint8_t rx_head[7];           /**< First bytes the server sent: a plaintext alert record? */
     uint16_t version;             /**< Wire version of the last handshake (0x0303, 0x0304), 0: none. */

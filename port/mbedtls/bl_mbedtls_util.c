@@ -54,7 +54,13 @@ const char *bl_mbedtls_flags_reason(uint32_t flags, bool self_signed)
 /* Words for the version refusal: what the client asked for. */
 static const char *bl_mbedtls_version_reason(const bl_mbedtls_t *tls)
 {
-    return tls->only_13 ? "server does not support TLS 1.3" : "server does not support TLS 1.2 or newer";
+    if (tls->versions == (uint8_t)BL_MBEDTLS_TLS_1_3_ONLY) {
+        return "server does not support TLS 1.3";
+    }
+    if (tls->versions == (uint8_t)BL_MBEDTLS_TLS_1_2_ONLY) {
+        return "server does not support TLS 1.2 (the configuration pins it)";
+    }
+    return "server does not support TLS 1.2 or newer";
 }
 
 static const char *bl_mbedtls_handshake_reason(const bl_mbedtls_t *tls)
