@@ -12,6 +12,9 @@
 #   wronghost.pem/.key       for www.example.invalid only
 #   selfsigned.pem/.key      localhost, signed by itself
 #   untrusted.pem/.key       localhost, signed by a CA the client does not know
+#   ca-rsa.pem               an RSA-2048 root CA (the RSA chain)
+#   server-rsapss.pem/.key   RSA leaf under ca-rsa, certificate signed RSA-PSS
+#   server-rsapkcs1.pem/.key RSA leaf under ca-rsa, certificate signed PKCS#1 v1.5
 #   other.key                a key no certificate uses (wrong pin)
 #   *.pin                    base64 SHA-256 of each certificate's SubjectPublicKeyInfo
 set -eu
@@ -67,14 +70,17 @@ make_ca() { # name cn
         -extensions v3_ca -out "$1.pem" 2>/dev/null
 }
 
-# A leaf signed by CA $2 with extensions $3 and validity $4..$5.
-make_leaf() { # name ca ext start end [keyfile]
+# A leaf signed by CA $2 with extensions $3 and validity $4..$5; arguments
+# after the key file go to `openssl ca` (e.g. -sigopt for an RSA-PSS signature).
+make_leaf() { # name ca ext start end [keyfile [ca options...]]
+    name=$1 ca=$2 ext=$3 start=$4 end=$5
     key=${6:-$1.key}
+    if [ $# -ge 6 ]; then shift 6; else shift $#; fi
     [ -f "$key" ] || ec_key "$key"
-    openssl req -new -config ca.cnf -key "$key" -subj "/CN=$1 test server" -out "$1.csr" 2>/dev/null
-    openssl ca -batch -config ca.cnf -notext -cert "$2.pem" -keyfile "$2.key" -extfile ca.cnf \
-        -extensions "$3" -startdate "$4" -enddate "$5" -in "$1.csr" -out "$1.pem" 2>/dev/null
-    rm -f "$1.csr"
+    openssl req -new -config ca.cnf -key "$key" -subj "/CN=$name test server" -out "$name.csr" 2>/dev/null
+    openssl ca -batch -config ca.cnf -notext -cert "$ca.pem" -keyfile "$ca.key" -extfile ca.cnf \
+        -extensions "$ext" -startdate "$start" -enddate "$end" "$@" -in "$name.csr" -out "$name.pem" 2>/dev/null
+    rm -f "$name.csr"
 }
 
 pin() { # certificate -> base64 SHA-256 of its SubjectPublicKeyInfo
@@ -96,6 +102,17 @@ make_leaf expired ca v3_localhost "$(stamp '-30 days')" "$(stamp '-1 day')"
 make_leaf notyet ca v3_localhost "$(stamp '+365 days')" "$(stamp '+395 days')"
 make_leaf wronghost ca v3_wronghost "$now" "$later"
 make_leaf untrusted otherca v3_localhost "$now" "$later"
+
+# The RSA chain: RSA root, RSA leaves whose certificates are signed with
+# RSA-PSS and with PKCS#1 v1.5.
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out ca-rsa.key 2>/dev/null
+openssl req -new -x509 -config ca.cnf -key ca-rsa.key -subj "/CN=banklink test RSA root CA" -days 3650 \
+    -extensions v3_ca -out ca-rsa.pem 2>/dev/null
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out server-rsapss.key 2>/dev/null
+make_leaf server-rsapss ca-rsa v3_localhost "$now" "$later" server-rsapss.key \
+    -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32
+cp server-rsapss.key server-rsapkcs1.key
+make_leaf server-rsapkcs1 ca-rsa v3_localhost "$now" "$later" server-rsapkcs1.key
 
 # Self-signed: its own CA and leaf at once.
 ec_key selfsigned.key

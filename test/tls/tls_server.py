@@ -18,7 +18,6 @@ close_notify. Run standalone for manual tests:
 
 import argparse
 import json
-import select
 import socket
 import ssl
 import subprocess
@@ -225,25 +224,20 @@ class OpenSSLServer:
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
         self.port = None
-        end = time.monotonic() + 10
-        while self.port is None and time.monotonic() < end:
-            # Bounded wait: a server that never prints must not hang the test.
-            if not select.select([self.proc.stdout], [], [], max(0.0, end - time.monotonic()))[0]:
-                break
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            if line.startswith("ACCEPT "):
-                self.port = int(line.rsplit(":", 1)[1])
-        if self.port is None:
+        self.started = threading.Event()
+        # One reader thread finds the ACCEPT line and then drains the output
+        # so the server never blocks on a full pipe; the wait is bounded.
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self.started.wait(10) or self.port is None:
             self.close()
             raise RuntimeError("openssl s_server did not start: %s" % " ".join(cmd))
-        # Drain its output so it never blocks on a full pipe.
-        threading.Thread(target=self._drain, daemon=True).start()
 
-    def _drain(self):
-        for _ in self.proc.stdout:
-            pass
+    def _read(self):
+        for line in self.proc.stdout:
+            if self.port is None and line.startswith("ACCEPT "):
+                self.port = int(line.rsplit(":", 1)[1])
+                self.started.set()
+        self.started.set()
 
     def close(self):
         if self.proc.poll() is None:
