@@ -129,11 +129,18 @@ static size_t utf8_run_end(const char *s, size_t len, size_t r)
     return bl_utf8_valid(s + r, e - r) ? e : 0u;
 }
 
+/* Printable ASCII, 0x20-0x7F: a byte that is itself (bar the backslash). */
+static bool plain_ascii(char c)
+{
+    return (unsigned char)((unsigned char)c - 0x20u) < 0x60u;
+}
+
 bl_status_t bl_json_unescape(char *s, size_t len, size_t *out_len)
 {
     size_t r = 0;
     /* Most strings have no escape: scan without copying first, eight
-     * bytes at a time while none of them is special. */
+     * bytes at a time while none of them is special, then byte by byte;
+     * a run of UTF-8 is checked whole, then the scan goes on. */
     for (;;) {
         while (r + 8u <= len) {
             uint64_t w;
@@ -143,14 +150,16 @@ bl_status_t bl_json_unescape(char *s, size_t len, size_t *out_len)
             }
             r += 8u;
         }
+        while (r < len && s[r] != '\\' && plain_ascii(s[r])) {
+            r++;
+        }
         if (r >= len || s[r] == '\\') {
             break;
         }
-        unsigned char c = (unsigned char)s[r];
-        if (c < 0x20u) {
+        if ((unsigned char)s[r] < 0x20u) {
             return BL_ERR_JSON;
         }
-        r = c >= 0x80u ? utf8_run_end(s, len, r) : r + 1u;
+        r = utf8_run_end(s, len, r);
         if (r == 0u) {
             return BL_ERR_JSON;
         }
@@ -158,10 +167,15 @@ bl_status_t bl_json_unescape(char *s, size_t len, size_t *out_len)
     size_t w = r;
     while (r < len) {
         char c = s[r];
+        if (plain_ascii(c) && c != '\\') {
+            s[w++] = c;
+            r++;
+            continue;
+        }
         if ((unsigned char)c < 0x20u) {
             return BL_ERR_JSON;
         }
-        if ((unsigned char)c >= 0x80u) {
+        if (c != '\\') {
             size_t end = utf8_run_end(s, len, r);
             if (end == 0u) {
                 return BL_ERR_JSON;
@@ -169,11 +183,6 @@ bl_status_t bl_json_unescape(char *s, size_t len, size_t *out_len)
             memmove(s + w, s + r, end - r);
             w += end - r;
             r = end;
-            continue;
-        }
-        if (c != '\\') {
-            s[w++] = c;
-            r++;
             continue;
         }
         if (r + 1u >= len) {
