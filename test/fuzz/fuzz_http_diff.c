@@ -507,6 +507,24 @@ static bool has_bare_cr_framing(const uint8_t *d, const hp_run_t *h, size_t size
     return false;
 }
 
+/*
+ * D13: chunk data that http-parser ended without CRLF after it. The
+ * non-strict build skips the two bytes after a chunk's data unchecked;
+ * banklink wants the line end there (RFC 9112 7.1).
+ */
+static bool has_bad_chunk_data_end(const uint8_t *d, const hp_run_t *h, size_t size)
+{
+    if (!h->chunked) {
+        return false;
+    }
+    for (size_t k = 1; k < size && k <= h->stop; k++) {
+        if (h->is_body[k - 1u] && !h->is_body[k] && !(d[k] == '\n' || (d[k] == '\r' && k + 1u < size && d[k + 1u] == '\n'))) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Which intended difference explains this disagreement (0: none). */
 static int explain(const uint8_t *d, size_t size, const bl_run_t *b, const hp_run_t *h)
 {
@@ -540,6 +558,10 @@ static int explain(const uint8_t *d, size_t size, const bl_run_t *b, const hp_ru
      * the close. */
     if (b->meta.chunked && h->final_seen && !h->chunked && h->transfer_encodings == 1u && h->te_chunked_only) {
         return 12;
+    }
+    /* D13 (see has_bad_chunk_data_end). */
+    if (b->st == BL_ERR_HTTP_MALFORMED && b->part == BL_HTTP_PART_CHUNK_END && has_bad_chunk_data_end(d, h, size)) {
+        return 13;
     }
     /* D5 1xx: http-parser ends the connection after an interim response
      * that is not keep-alive; banklink reads on to the final one. */
@@ -588,7 +610,8 @@ static void compare(const uint8_t *in, size_t size)
     /* Where both read the same response with the same framing, every line
      * banklink took must pass the independent grammar above. */
     bool grammar_ok = !(same && b.out.ok && !has_bare_lf_framing(in, &h, size) &&
-                        !has_bare_cr_framing(in, &h, size) && has_strict_line(in, &h));
+                        !has_bare_cr_framing(in, &h, size) && !has_bad_chunk_data_end(in, &h, size) &&
+                        has_strict_line(in, &h));
     if (!grammar_ok) {
         fprintf(stderr, "http_diff: banklink accepted a line outside the strict grammar\n");
     }
