@@ -256,11 +256,10 @@ def case_bad_certs():
               % srv.stats()[0]["app_bytes"])
     finally:
         srv.close()
-    for (name, reason, flag), tls in [(b, v) for b in BAD for v in versions()]:
-        print("-- %s, TLS %s" % (name, tls))
-        name_ = name
-        srv = server(name, tls=tls)
-        name = "%s (TLS %s)" % (name_, tls)
+    for (cert, reason, flag), tls in [(b, v) for b in BAD for v in versions()]:
+        name = "%s (TLS %s)" % (cert, tls)
+        print("-- %s" % name)
+        srv = server(cert, tls=tls)
         try:
             rc, calls, _, _ = run_client(base_args(srv))
             c = calls[0]

@@ -166,6 +166,72 @@ static void test_init_arguments(void **state)
     bl_mbedtls_free(&tls); /* twice is harmless */
 }
 
+/* Versions, TLS 1.3 key exchange and signature algorithms: range checks,
+ * and what a build without TLS 1.3 (2.28) refuses. */
+static void test_version_settings(void **state)
+{
+    (void)state;
+    bl_mbedtls_t tls;
+    bl_transport_t t;
+    bl_mbedtls_config_t cfg;
+#if MBEDTLS_VERSION_NUMBER >= 0x03020000 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    const bl_status_t only13 = BL_OK;
+    const bl_status_t sigs = BL_OK;
+#elif MBEDTLS_VERSION_NUMBER >= 0x03000000
+    const bl_status_t only13 = BL_ERR_UNSUPPORTED;
+    const bl_status_t sigs = BL_OK;
+#else
+    const bl_status_t only13 = BL_ERR_UNSUPPORTED;
+    const bl_status_t sigs = BL_ERR_UNSUPPORTED;
+#endif
+    static const uint16_t ecdsa_only[] = {0x0403, 0};
+    static const uint16_t empty[] = {0};
+
+    base_config(&cfg);
+    assert_int_equal(cfg.versions, BL_MBEDTLS_TLS_1_2_AND_1_3);
+    assert_int_equal(cfg.tls13_kex, BL_MBEDTLS_TLS13_KEX_PSK_DHE);
+    assert_null(cfg.sig_algs);
+    assert_int_equal(bl_mbedtls_init(&tls, &t, &cfg), BL_OK);
+    assert_int_equal(bl_mbedtls_version(&tls), 0);
+    assert_int_equal(bl_mbedtls_peer_alert(&tls), -1);
+    bl_mbedtls_free(&tls);
+
+    base_config(&cfg);
+    cfg.versions = BL_MBEDTLS_TLS_1_2_ONLY;
+    cfg.max_fragment_len = 512;
+    assert_int_equal(bl_mbedtls_init(&tls, &t, &cfg), BL_OK);
+    bl_mbedtls_free(&tls);
+
+    base_config(&cfg);
+    cfg.versions = BL_MBEDTLS_TLS_1_3_ONLY;
+    cfg.tls13_kex = BL_MBEDTLS_TLS13_KEX_PSK_ONLY;
+    assert_int_equal(bl_mbedtls_init(&tls, &t, &cfg), only13);
+    bl_mbedtls_free(&tls);
+
+    base_config(&cfg);
+    cfg.versions = (bl_mbedtls_versions_t)3;
+    assert_int_equal(bl_mbedtls_init(&tls, &t, &cfg), BL_ERR_INVALID_ARG);
+    bl_mbedtls_free(&tls);
+
+    base_config(&cfg);
+    cfg.tls13_kex = (bl_mbedtls_tls13_kex_t)2;
+    assert_int_equal(bl_mbedtls_init(&tls, &t, &cfg), BL_ERR_INVALID_ARG);
+    bl_mbedtls_free(&tls);
+
+    base_config(&cfg);
+    cfg.sig_algs = empty;
+    assert_int_equal(bl_mbedtls_init(&tls, &t, &cfg), BL_ERR_INVALID_ARG);
+    bl_mbedtls_free(&tls);
+
+    base_config(&cfg);
+    cfg.sig_algs = ecdsa_only;
+    assert_int_equal(bl_mbedtls_init(&tls, &t, &cfg), sigs);
+    bl_mbedtls_free(&tls);
+
+    assert_int_equal(bl_mbedtls_version(NULL), 0);
+    assert_int_equal(bl_mbedtls_peer_alert(NULL), -1);
+}
+
 static void test_no_trust_anchor_no_network(void **state)
 {
     (void)state;
@@ -219,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_pin_base64),
         cmocka_unit_test(test_flag_words),
         cmocka_unit_test(test_init_arguments),
+        cmocka_unit_test(test_version_settings),
         cmocka_unit_test(test_no_trust_anchor_no_network),
         cmocka_unit_test(test_arena),
     };
