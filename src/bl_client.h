@@ -51,7 +51,7 @@ typedef void (*bl_log_fn)(void *ctx, bl_log_kind_t kind, const char *text, size_
 typedef struct bl_error_info {
     bl_status_t status;      /**< Status of the last call. */
     int http_status;         /**< Final HTTP status, 0 if none arrived. */
-    bl_http_part_t http_part;/**< For BL_ERR_HTTP_MALFORMED: the kind of line refused (status line, field, chunk line, trailer); BL_HTTP_PART_NONE otherwise. */
+    bl_http_part_t http_part; /**< For BL_ERR_HTTP_MALFORMED: the kind of line refused (status line, field, chunk line, trailer); BL_HTTP_PART_NONE otherwise. */
     bl_str_t api_code;       /**< MoneyKit `error_code`; Heron `code` (as text). */
     bl_str_t api_name;       /**< Heron `name`. */
     bl_str_t api_message;    /**< MoneyKit `error_message`; Heron `description`. */
@@ -158,8 +158,9 @@ typedef struct bl_response {
  *
  * @return BL_OK, BL_ERR_INVALID_ARG, BL_ERR_REQUEST_TOO_LARGE, a network or
  *         TLS status, BL_ERR_OUTCOME_UNKNOWN (BL_RETRY_UNPROCESSED calls),
- *         BL_ERR_HTTP_MALFORMED, BL_ERR_RESPONSE_TOO_LARGE, or the status a
- *         streaming sink returned.
+ *         BL_ERR_HTTP_MALFORMED (client->last.http_part names the kind of
+ *         line), BL_ERR_RESPONSE_TOO_LARGE, or the status a streaming sink
+ *         returned.
  */
 BL_NODISCARD bl_status_t bl_client_execute(bl_client_t *client, const bl_call_t *call, bl_response_t *resp);
 
