@@ -99,8 +99,6 @@ typedef struct hp_run {
     bool final_seen;          /* headers of a final (non-1xx) response completed */
     bool done;                /* the final message completed */
     bool interim_closed;      /* an interim response said the connection ends */
-    int first_status;         /* status code of the first response */
-    unsigned short major, minor;
     bool in_name;             /* header callbacks: the current field name is growing */
     char name[32];            /* the current field name (lower case, cut) */
     size_t name_len;
@@ -192,11 +190,7 @@ static int on_headers_complete(http_parser *p)
         h->name_len = 0;
     }
     h->in_name = false;
-    if (h->messages++ == 0) {
-        h->first_status = (int)p->status_code;
-        h->major = p->http_major;
-        h->minor = p->http_minor;
-    }
+    h->messages++;
     if (p->status_code >= 200u) {
         h->final_seen = true;
         h->chunked = (p->flags & F_CHUNKED) != 0u;
@@ -433,7 +427,7 @@ static bool bad_status_line(const uint8_t *d, size_t size)
 }
 
 /*
- * D1-D3 (stricter lines): some line outside the body, as http-parser
+ * D2 (stricter lines): some line outside the body, as http-parser
  * framed the message, is none of: empty, a status line banklink takes, a
  * field line of tchar name and text value, a chunk-size line of the
  * RFC 9112 7.1.1 grammar. Lines end at LF; one CR before it is the CRLF.
@@ -474,7 +468,7 @@ static void show(const char *who, const outcome_t *o)
 }
 
 /*
- * D10: a LF that http-parser took as framing (not body) without a framing
+ * D9: a LF that http-parser took as framing (not body) without a framing
  * CR right before it. Debian's http-parser is the non-strict build: after
  * chunk data it takes any two bytes as the CRLF, and after a chunk size it
  * wants CR; banklink accepts a bare LF as a line end (RFC 9112 2.2 MAY).
@@ -491,7 +485,7 @@ static bool has_bare_lf_framing(const uint8_t *d, const hp_run_t *h, size_t size
 }
 
 /*
- * D11: a CR that http-parser took as framing with no LF after it. The
+ * D10: a CR that http-parser took as framing with no LF after it. The
  * non-strict build takes whatever byte follows a CR at a line end as its
  * LF; for banklink it is a bare CR (RFC 9112 2.2: refused) or a line that
  * never ends.
@@ -508,7 +502,7 @@ static bool has_bare_cr_framing(const uint8_t *d, const hp_run_t *h, size_t size
 }
 
 /*
- * D13: chunk data that http-parser ended without CRLF after it. The
+ * D12: chunk data that http-parser ended without CRLF after it. The
  * non-strict build skips the two bytes after a chunk's data unchecked;
  * banklink wants the line end there (RFC 9112 7.1).
  */
@@ -535,59 +529,59 @@ static int explain(const uint8_t *d, size_t size, const bl_run_t *b, const hp_ru
     if (bl_refused_line && b->part == BL_HTTP_PART_STATUS_LINE && bad_status_line(d, size)) {
         return 1;
     }
-    /* D1-D3: a line banklink's grammar refuses (bare CR, control byte,
+    /* D2: a line banklink's grammar refuses (bare CR, control byte,
      * name outside tchar, obs-fold, chunk-ext grammar). */
     if (bl_refused_line && h->out.ok && has_strict_line(d, h)) {
         return 2;
     }
-    /* D4 Transfer-Encoding other than a single "chunked": banklink refuses. */
+    /* D3 Transfer-Encoding other than a single "chunked": banklink refuses. */
     if (bl_refused_line && b->part == BL_HTTP_PART_FIELD && h->final_seen &&
         (!h->te_chunked_only || h->transfer_encodings > 1u)) {
-        return 4;
+        return 3;
     }
-    /* D10 (see has_bare_lf_framing). */
+    /* D9 (see has_bare_lf_framing). */
     if (has_bare_lf_framing(d, h, size)) {
+        return 9;
+    }
+    /* D10 (see has_bare_cr_framing). */
+    if (!b->out.ok && has_bare_cr_framing(d, h, size)) {
         return 10;
     }
-    /* D11 (see has_bare_cr_framing). */
-    if (!b->out.ok && has_bare_cr_framing(d, h, size)) {
-        return 11;
-    }
-    /* D12 "chunked" with trailing white space (RFC 9110 5.5: OWS is not
+    /* D11 "chunked" with trailing white space (RFC 9110 5.5: OWS is not
      * part of the value): http-parser does not see chunked and reads to
      * the close. */
     if (b->meta.chunked && h->final_seen && !h->chunked && h->transfer_encodings == 1u && h->te_chunked_only) {
+        return 11;
+    }
+    /* D12 (see has_bad_chunk_data_end). */
+    if (b->st == BL_ERR_HTTP_MALFORMED && b->part == BL_HTTP_PART_CHUNK_END && has_bad_chunk_data_end(d, h, size)) {
         return 12;
     }
-    /* D13 (see has_bad_chunk_data_end). */
-    if (b->st == BL_ERR_HTTP_MALFORMED && b->part == BL_HTTP_PART_CHUNK_END && has_bad_chunk_data_end(d, h, size)) {
-        return 13;
-    }
-    /* D5 1xx: http-parser ends the connection after an interim response
+    /* D4 1xx: http-parser ends the connection after an interim response
      * that is not keep-alive; banklink reads on to the final one. */
     if (h->interim_closed && !h->out.ok) {
+        return 4;
+    }
+    /* D5 204 and 304 have no body whatever the framing headers say. */
+    if (b->out.ok && (b->out.status == 204 || b->out.status == 304)) {
         return 5;
     }
-    /* D6 204 and 304 have no body whatever the framing headers say. */
-    if (b->out.ok && (b->out.status == 204 || b->out.status == 304)) {
-        return 6;
-    }
-    /* D7 Content-Length repeated with the same value: banklink takes it
+    /* D6 Content-Length repeated with the same value: banklink takes it
      * (RFC 9110 8.6); http-parser refuses any second Content-Length (its
      * only other use of this error, chunked with Content-Length, is off). */
     if (b->out.ok && !h->out.ok && h->err == HPE_UNEXPECTED_CONTENT_LENGTH) {
-        return 7;
+        return 6;
     }
     if (b->out.ok && h->out.ok && b->out.status == h->out.status && b->out.body_len == h->out.body_len &&
         memcmp(b->out.body, h->out.body, b->out.body_len) == 0 && b->out.keep_alive != h->out.keep_alive &&
         !b->out.keep_alive) {
-        /* D8 bytes after the response: banklink does not reuse. */
+        /* D7 bytes after the response: banklink does not reuse. */
         if (b->extra != 0u) {
-            return 8;
+            return 7;
         }
-        /* D9 chunked and Content-Length together: banklink closes. */
+        /* D8 chunked and Content-Length together: banklink closes. */
         if (b->meta.chunked && h->content_lengths > 0u) {
-            return 9;
+            return 8;
         }
     }
     return 0;
@@ -637,7 +631,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     uint8_t *in = (uint8_t *)fuzz_dup(data, size);
     compare(in, size);
-    /* The same input with every bare LF made CRLF: no D10 to hide behind,
+    /* The same input with every bare LF made CRLF: no D9 to hide behind,
      * so inputs the fuzzer writes with bare LFs still compare fully. */
     size_t bare = 0;
     for (size_t i = 0; i < size; i++) {
