@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: install dependencies, build, run every CTest suite
-# (unit, end-to-end, conformance, TLS, lwIP, boards, size, install) with gcc,
-# then again with ASan + UBSan under clang; then static analysis, coverage
+# (unit, end-to-end, conformance, TLS, lwIP, boards, target, size, install)
+# with gcc, then again with ASan + UBSan under clang; the TLS-carrying suites
+# again against mbedTLS 3.6 (gcc and ASan); then static analysis, coverage
 # (98 % lines / 95 % branches enforced), the compiler/optimisation/32-bit
 # matrix, and every fuzz target for a bounded time (FUZZ_SECONDS, default
 # 30 s each). Exits non-zero on any failure.
@@ -26,6 +27,8 @@ run_suite() {
 run_suite build -DCMAKE_C_COMPILER=gcc "$deps"
 run_suite build-asan -DCMAKE_C_COMPILER=clang -DBL_SANITIZE=ON "$deps"
 
+echo "=== TLS suites against mbedTLS 3.6 (built from Debian's source package)"
+bash scripts/tls_matrix.sh
 echo "=== static analysis"
 bash scripts/static_analysis.sh
 echo "=== coverage"
