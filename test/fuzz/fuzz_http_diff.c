@@ -547,10 +547,13 @@ static int explain(const uint8_t *d, size_t size, const bl_run_t *b, const hp_ru
     if (!b->out.ok && has_bare_cr_framing(d, h, size)) {
         return 10;
     }
-    /* D11 "chunked" with trailing white space (RFC 9110 5.5: OWS is not
-     * part of the value): http-parser does not see chunked and reads to
-     * the close. */
+    /* D11 HTAB after a framing value (RFC 9110 5.5: OWS is not part of
+     * the value): http-parser does not see "chunked" and reads to the
+     * close, and refuses a Content-Length, stopping at the HTAB. */
     if (b->meta.chunked && h->final_seen && !h->chunked && h->transfer_encodings == 1u && h->te_chunked_only) {
+        return 11;
+    }
+    if (b->out.ok && h->err == HPE_INVALID_CONTENT_LENGTH && h->stop < size && d[h->stop] == '\t') {
         return 11;
     }
     /* D12 (see has_bad_chunk_data_end). */
