@@ -106,7 +106,7 @@ typedef struct hp_run {
     unsigned transfer_encodings;
     bool te_chunked_only;     /* every Transfer-Encoding value is "chunked" (OWS trimmed) */
     bool chunked;             /* http-parser frames the final response as chunked */
-    char value[64];
+    char value[DIFF_CAP];     /* the current field value (an input is shorter) */
     size_t value_len;
 } hp_run_t;
 
