@@ -106,6 +106,7 @@ typedef struct hp_run {
     unsigned transfer_encodings;
     bool te_chunked_only;     /* every Transfer-Encoding value is "chunked" (OWS trimmed) */
     bool chunked;             /* http-parser frames the final response as chunked */
+    bool trailers;            /* the final response had trailer fields */
     char value[DIFF_CAP];     /* the current field value (an input is shorter) */
     size_t value_len;
 } hp_run_t;
@@ -158,6 +159,9 @@ static int on_message_begin(http_parser *p)
 static int on_header_field(http_parser *p, const char *at, size_t n)
 {
     hp_run_t *h = hp_of(p);
+    if (h->final_seen) {
+        h->trailers = true; /* after the header section: a trailer field */
+    }
     if (!h->in_name) {
         if (h->name_len != 0u) {
             end_value(h);
@@ -586,6 +590,15 @@ static int explain(const uint8_t *d, size_t size, const bl_run_t *b, const hp_ru
         if (b->meta.chunked && h->content_lengths > 0u) {
             return 8;
         }
+    }
+    if (b->out.ok && h->out.ok && b->out.status == h->out.status && b->out.body_len == h->out.body_len &&
+        memcmp(b->out.body, h->out.body, b->out.body_len) == 0 && b->out.keep_alive && !h->out.keep_alive &&
+        h->trailers) {
+        /* D13 trailer fields do not frame or end the connection (RFC 9110
+         * 6.5.1: framing and connection fields are not allowed there);
+         * http-parser lets a Transfer-Encoding or Connection trailer end
+         * keep-alive. */
+        return 13;
     }
     return 0;
 }
