@@ -591,13 +591,18 @@ static int explain(const uint8_t *d, size_t size, const bl_run_t *b, const hp_ru
             return 8;
         }
     }
+    /* D13 trailer fields do not frame or end the connection (RFC 9110
+     * 6.5.1: framing and connection fields are not allowed there);
+     * http-parser checks a Content-Length trailer and lets a
+     * Transfer-Encoding or Connection trailer end keep-alive. */
+    if (b->out.ok && h->trailers && !h->out.ok &&
+        (h->err == HPE_INVALID_CONTENT_LENGTH || h->err == HPE_UNEXPECTED_CONTENT_LENGTH ||
+         h->err == HPE_INVALID_TRANSFER_ENCODING)) {
+        return 13;
+    }
     if (b->out.ok && h->out.ok && b->out.status == h->out.status && b->out.body_len == h->out.body_len &&
         memcmp(b->out.body, h->out.body, b->out.body_len) == 0 && b->out.keep_alive && !h->out.keep_alive &&
         h->trailers) {
-        /* D13 trailer fields do not frame or end the connection (RFC 9110
-         * 6.5.1: framing and connection fields are not allowed there);
-         * http-parser lets a Transfer-Encoding or Connection trailer end
-         * keep-alive. */
         return 13;
     }
     return 0;
