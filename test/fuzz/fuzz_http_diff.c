@@ -107,6 +107,8 @@ typedef struct hp_run {
     bool te_chunked_only;     /* every Transfer-Encoding value is "chunked" (OWS trimmed) */
     bool chunked;             /* http-parser frames the final response as chunked */
     bool trailers;            /* the final response had trailer fields */
+    bool upgrade;             /* http-parser stopped for a protocol upgrade */
+    bool te_prefix;           /* a field name longer than, and starting with, "transfer-encoding" */
     char value[DIFF_CAP];     /* the current field value (an input is shorter) */
     size_t value_len;
 } hp_run_t;
@@ -123,6 +125,9 @@ static unsigned char lower(unsigned char c)
 
 static void end_value(hp_run_t *h)
 {
+    if (h->name_len > 17u && memcmp(h->name, "transfer-encoding", 17) == 0) {
+        h->te_prefix = true;
+    }
     if (h->name_len == 14u && memcmp(h->name, "content-length", 14) == 0) {
         h->content_lengths++;
     } else if (h->name_len == 17u && memcmp(h->name, "transfer-encoding", 17) == 0) {
@@ -543,6 +548,13 @@ static int explain(const uint8_t *d, size_t size, const bl_run_t *b, const hp_ru
         (!h->te_chunked_only || h->transfer_encodings > 1u)) {
         return 3;
     }
+    /* D14 a field name that only begins with "Transfer-Encoding"
+     * (Transfer-Encoding*x): http-parser 2.9.4 marks the message as using
+     * a transfer coding once the prefix matched, and reads the body to the
+     * close, 1xx included; names are compared whole (RFC 9110 5.1). */
+    if (h->te_prefix) {
+        return 14;
+    }
     /* D9 (see has_bare_lf_framing). */
     if (has_bare_lf_framing(d, h, size)) {
         return 9;
@@ -636,7 +648,8 @@ static void compare(const uint8_t *in, size_t size)
         show("banklink   ", &b.out);
         fprintf(stderr, "    %s, part %d, extra %zu\n", bl_status_str(b.st), (int)b.part, b.extra);
         show("http-parser", &h.out);
-        fprintf(stderr, "    %s, %d messages\n", http_errno_name(h.err), h.messages);
+        fprintf(stderr, "    %s, %d messages, stopped at %zu of %zu, upgrade %d, final seen %d\n", http_errno_name(h.err),
+                h.messages, h.stop, size, h.upgrade, h.final_seen);
     }
     FUZZ_CHECK(same || why != 0);
 
