@@ -569,8 +569,9 @@ static int explain(const uint8_t *d, size_t size, const bl_run_t *b, const hp_ru
     if (b->meta.chunked && h->final_seen && !h->chunked && h->transfer_encodings == 1u && h->te_chunked_only) {
         return 11;
     }
-    if (b->out.ok && h->err == HPE_INVALID_CONTENT_LENGTH && h->stop < size && d[h->stop] == '\t') {
-        return 11;
+    if (b->out.ok && (h->err == HPE_INVALID_CONTENT_LENGTH || h->err == HPE_INVALID_CHUNK_SIZE) && h->stop < size &&
+        d[h->stop] == '\t') {
+        return 11; /* and HTAB as the BWS before a chunk extension (RFC 9112 7.1.1) */
     }
     /* D12 (see has_bad_chunk_data_end). */
     if (b->st == BL_ERR_HTTP_MALFORMED && b->part == BL_HTTP_PART_CHUNK_END && has_bad_chunk_data_end(d, h, size)) {
