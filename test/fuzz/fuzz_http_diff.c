@@ -99,6 +99,7 @@ typedef struct hp_run {
     bool final_seen;          /* headers of a final (non-1xx) response completed */
     bool done;                /* the final message completed */
     bool interim_closed;      /* an interim response said the connection ends */
+    bool interim_framed;      /* an interim response had Content-Length or Transfer-Encoding */
     bool in_name;             /* header callbacks: the current field name is growing */
     char name[32];            /* the current field name (lower case, cut) */
     size_t name_len;
@@ -204,8 +205,10 @@ static int on_headers_complete(http_parser *p)
         h->final_seen = true;
         h->chunked = (p->flags & F_CHUNKED) != 0u;
         h->out.status = (int)p->status_code;
-    } else if (!http_should_keep_alive(p)) {
-        h->interim_closed = true;
+    } else {
+        h->interim_closed = h->interim_closed || !http_should_keep_alive(p);
+        h->interim_framed = h->interim_framed || (p->flags & (F_CONTENTLENGTH | F_CHUNKED)) != 0u ||
+                            p->uses_transfer_encoding != 0u;
     }
     return 0;
 }
@@ -582,8 +585,8 @@ static int explain(const uint8_t *d, size_t size, const bl_run_t *b, const hp_ru
     if (h->interim_closed && !h->out.ok) {
         return 4;
     }
-    /* D5 204 and 304 have no body whatever the framing headers say. */
-    if (b->out.ok && (b->out.status == 204 || b->out.status == 304)) {
+    /* D5 1xx, 204 and 304 have no body whatever the framing headers say. */
+    if (b->out.ok && (b->out.status == 204 || b->out.status == 304 || h->interim_framed)) {
         return 5;
     }
     /* D6 Content-Length repeated with the same value: banklink takes it
