@@ -65,7 +65,7 @@
  * banklink-script 1
  * connect HOST PORT               # HOST PORT optional, not checked
  * refuse BL_ERR_CONNECT           # any bl_status_str() name
- * request PUT /api/integration_links/*     # method, path pattern: no bytes
+ * request PUT /api/integration_links/{item_id}   # method, pattern: no bytes
  * request PUT /api/integration_links/i1 214   # ... or the 214 bytes sent
  * answer 95                       # 95 bytes follow
  * answer 95 split 1,10            # pieces of 1, then 10, then 10, ...
@@ -76,9 +76,10 @@
  * ```
  *
  * A path pattern is compared segment by segment after percent-decoding;
- * `*` matches any one segment and a query in the pattern must equal the
- * request's query (a pattern without `?` ignores the query). Method `*`
- * matches any method.
+ * a segment written `{name}` (or a lone star) matches any one segment. A
+ * pattern with a query needs the same parameters with the same decoded
+ * values, in any order (a value `{name}` matches any value); a pattern
+ * without `?` ignores the query. Method `*` matches any method.
  *
  * Steps loaded from text point into the text: keep it alive (and
  * unchanged) while the kit plays it.
@@ -257,7 +258,7 @@ BL_NODISCARD bl_status_t bl_tk_refuse(bl_testkit_t *kit, bl_status_t status);
  * @brief Append `request`: read one request; check its method and path
  * pattern (either may be NULL or "*" for any).
  * @code
- * (void)bl_tk_expect(&kit, "PUT", "/api/integration_links/*");
+ * (void)bl_tk_expect(&kit, "PUT", "/api/integration_links/{item_id}");
  * @endcode
  */
 BL_NODISCARD bl_status_t bl_tk_expect(bl_testkit_t *kit, const char *method, const char *path_pattern);
@@ -301,7 +302,7 @@ BL_NODISCARD bl_status_t bl_tk_reset_conn(bl_testkit_t *kit);
  * @code
  * static const char script[] =
  *     "banklink-script 1\n"
- *     "request GET /links/*\n"
+ *     "request GET /links/{id}\n"
  *     "answer 38\n"
  *     "HTTP/1.1 404 Not Found\r\n"
  *     "Content-Length: 0\r\n\r\n\n";
