@@ -200,7 +200,9 @@ typedef struct bl_testkit {
     uint32_t connects;        /**< connect() calls that succeeded. */
     uint32_t refused;         /**< connect() calls a `refuse` step failed. */
     uint32_t closes;          /**< close() calls on an open connection. */
-    uint32_t skipped;         /**< Steps skipped because the client closed first. */
+    uint32_t skipped;         /**< Answers, stalls and resets skipped because the client closed first. */
+    uint32_t sends;           /**< send() calls on an open connection. */
+    size_t bytes_sent;        /**< Bytes send() accepted, cut requests included: 0 proves nothing went out. */
     bool open;                /**< The client holds a connection. */
     bool peer_closed;         /**< A `close` step played on it. */
     bool peer_reset;          /**< A `reset` step played on it. */

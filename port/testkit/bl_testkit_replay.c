@@ -221,6 +221,7 @@ static int32_t tk_send(void *ctx, const uint8_t *data, size_t len, uint32_t time
     if (!kit->open || kit->peer_closed || kit->peer_reset || kit->mismatch || data == NULL) {
         return BL_IO_ERROR;
     }
+    kit->sends++;
     for (;;) {
         st = current(kit);
         if (st == NULL) {
@@ -279,6 +280,7 @@ static int32_t tk_send(void *ctx, const uint8_t *data, size_t len, uint32_t time
     }
     memcpy(kit->capture + kit->capture_len, data, n);
     kit->capture_len += n;
+    kit->bytes_sent += n;
     kit->pending_len += n;
     if (kit->pending_need == 0u) {
         size_t total;

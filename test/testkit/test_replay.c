@@ -194,6 +194,7 @@ static void connection_failures(void **state)
     assert_int_equal(bl_tk_refuse(&f.kit, BL_ERR_RESOLVE), BL_OK);
     assert_int_equal(update(), BL_ERR_RESOLVE);
     assert_int_equal(f.kit.refused, 1);
+    assert_int_equal(f.kit.bytes_sent, 0);
     assert_true(bl_tk_finished(&f.kit));
     assert_int_equal(bl_tk_refuse(&f.kit, BL_OK), BL_ERR_INVALID_ARG);
 
@@ -245,6 +246,8 @@ static void send_failures(void **state)
     assert_int_equal(update(), BL_OK);
     assert_int_equal(f.client.last.attempts, 2);
     assert_int_equal(bl_tk_request_count(&f.kit), 1); /* the cut one is not kept */
+    assert_true(f.kit.bytes_sent > 20u + f.kit.requests[0].len - 1u);
+    assert_true(f.kit.sends > f.kit.requests[0].len / 7u);
     assert_true(bl_tk_get_request(&f.kit, 0, &req));
     assert_true(bl_tk_method_is(&req, "PUT"));
     assert_true(bl_tk_finished(&f.kit));
