@@ -36,8 +36,8 @@ lwip_inc=$(pkg-config --cflags-only-I lwip 2>/dev/null || echo "-I/usr/include/l
 # shellcheck disable=SC2086
 if cppcheck --enable=warning,style,performance,portability --error-exitcode=1 --inline-suppr \
     --std=c99 --library=posix --quiet --suppressions-list=test/cppcheck-suppressions.txt \
-    -I src -I port/posix -I port/lwip -I port/mbedtls $lwip_inc -I "$tmp/inc" \
-    -DBL_PORT_POSIX=1 -DBL_PORT_LWIP=1 -DBL_PORT_MBEDTLS=1 \
+    -I src -I port/posix -I port/lwip -I port/mbedtls -I port/testkit $lwip_inc -I "$tmp/inc" \
+    -DBL_PORT_POSIX=1 -DBL_PORT_LWIP=1 -DBL_PORT_MBEDTLS=1 -DBL_PORT_TESTKIT=1 \
     -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DCHAR_BIT=8 -D__GNUC__=12 \
     $sources 2> "$tmp/cppcheck.txt"; then
   echo "cppcheck: clean ($(echo "$sources" | wc -w) files)"

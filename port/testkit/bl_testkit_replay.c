@@ -18,12 +18,10 @@ void bl_tk_report_clear(bl_testkit_t *kit)
 void bl_tk_report_add(bl_testkit_t *kit, const char *s)
 {
     size_t used = strlen(kit->report);
-    size_t n = strlen(s);
-    if (n > sizeof kit->report - 1u - used) {
-        n = sizeof kit->report - 1u - used;
+    while (*s != '\0' && used + 1u < sizeof kit->report) {
+        kit->report[used++] = *s++;
     }
-    memcpy(kit->report + used, s, n);
-    kit->report[used + n] = '\0';
+    kit->report[used] = '\0';
 }
 
 void bl_tk_report_num(bl_testkit_t *kit, size_t n)
@@ -32,7 +30,7 @@ void bl_tk_report_num(bl_testkit_t *kit, size_t n)
     size_t i = sizeof digits - 1u;
     digits[i] = '\0';
     do {
-        digits[--i] = (char)('0' + (char)(n % 10u));
+        digits[--i] = "0123456789"[n % 10u];
         n /= 10u;
     } while (n != 0u && i > 0u);
     bl_tk_report_add(kit, digits + i);
@@ -41,20 +39,21 @@ void bl_tk_report_num(bl_testkit_t *kit, size_t n)
 void bl_tk_report_text(bl_testkit_t *kit, bl_tk_text_t text)
 {
     char part[72];
-    size_t n = text.len < sizeof part - 1u ? text.len : sizeof part - 1u;
     size_t i;
     if (text.ptr == NULL) {
         bl_tk_report_add(kit, "(any)");
         return;
     }
     /* Only printable ASCII: the report goes into test logs. */
-    for (i = 0; i < n; i++) {
-        char c = text.ptr[i];
-        part[i] = (c >= 0x20 && c < 0x7f) ? c : '?';
+    for (i = 0; i < text.len && i + 1u < sizeof part; i++) {
+        part[i] = text.ptr[i];
+        if (part[i] < 0x20 || part[i] >= 0x7f) {
+            part[i] = '?';
+        }
     }
-    part[n] = '\0';
+    part[i] = '\0';
     bl_tk_report_add(kit, part);
-    if (n < text.len) {
+    if (i < text.len) {
         bl_tk_report_add(kit, "...");
     }
 }

@@ -18,9 +18,9 @@ static bl_tk_text_t view(const char *p, size_t len)
     return t;
 }
 
-static char lower(char c)
+static unsigned char lower(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
 static bool same_ci(const char *a, size_t alen, const char *b)
@@ -30,7 +30,7 @@ static bool same_ci(const char *a, size_t alen, const char *b)
         return false;
     }
     for (i = 0; i < alen; i++) {
-        if (lower(a[i]) != lower(b[i])) {
+        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i])) {
             return false;
         }
     }
