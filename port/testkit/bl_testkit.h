@@ -243,6 +243,23 @@ BL_NODISCARD bl_status_t bl_tk_init_sized(bl_testkit_t *kit, size_t size);
  */
 void bl_tk_reset(bl_testkit_t *kit);
 
+/**
+ * @brief Fill @p cfg for a client that talks to the kit:
+ * bl_client_config_init() defaults, the kit's transport and clock, host
+ * BL_TK_HOST, port 443 and a fixed jitter seed (so back-off is the same
+ * every run). The caller still sets buf/buf_size and tokens/token_count.
+ * @code
+ * bl_client_config_t cfg;
+ * bl_tk_client_config(&kit, &cfg);
+ * cfg.buf = work;      cfg.buf_size = sizeof work;
+ * cfg.tokens = tokens; cfg.token_count = 128;
+ * @endcode
+ */
+void bl_tk_client_config(bl_testkit_t *kit, bl_client_config_t *cfg);
+
+/** Host name bl_tk_client_config() sets (the kit ignores it; a log shows it). */
+#define BL_TK_HOST "banklink.test"
+
 /* ------------------------------------------------------------ building scripts */
 
 /*

@@ -441,6 +441,16 @@ void bl_tk_reset(bl_testkit_t *kit)
     }
 }
 
+void bl_tk_client_config(bl_testkit_t *kit, bl_client_config_t *cfg)
+{
+    bl_client_config_init(cfg);
+    cfg->transport = &kit->transport;
+    cfg->clock = &kit->clock;
+    cfg->host = BL_TK_HOST;
+    cfg->port = 443;
+    cfg->jitter_seed = 1;
+}
+
 void bl_tk_set_send_max(bl_testkit_t *kit, size_t max)
 {
     kit->send_max = max;
