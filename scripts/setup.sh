@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config python3 openssl iproute2 procps
   libjsmn-dev libcmocka-dev libmbedtls-dev liblwip-dev
+  libgtest-dev   # the GoogleTest example (boards/posix/examples); g++ comes with build-essential
   clang libclang-rt-14-dev gcc-multilib
   gcc-arm-none-eabi libnewlib-arm-none-eabi
   qemu-system-arm ca-certificates
