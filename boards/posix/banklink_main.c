@@ -6,7 +6,9 @@
  *
  * Memory is what a device would have: one work buffer (BL_CLI_WORK_SIZE,
  * 4 KiB unless the build sets it) and 256 JSON tokens, both static; the
- * tool itself never touches the heap.
+ * tool itself never touches the heap. `--record` and `--replay`
+ * (cli_session.c) wrap or replace the transport and keep to static memory
+ * too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,14 +106,26 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    bl_clock_t clock;
-    bl_posix_clock_init(&clock);
+    bl_clock_t posix_clock;
+    bl_posix_clock_init(&posix_clock);
+    const bl_clock_t *clock = &posix_clock;
     bl_cli_run_t run;
     run.opts = &opts;
     bl_cli_log_init(&run.log, stderr);
     const bl_transport_t *transport = NULL;
-    bl_status_t st = bl_cli_transport_setup(&run.net, &url, &clock, &opts, &transport, &why);
+    bl_status_t st;
+    if (opts.replay_file != NULL) {
+        /* No network at all: the script plays the server, on its own clock. */
+        memset(&run.net, 0, sizeof run.net);
+        st = bl_cli_replay_begin(opts.replay_file, &transport, &clock, &why);
+    } else {
+        st = bl_cli_transport_setup(&run.net, &url, clock, &opts, &transport, &why);
+        if (st == BL_OK && opts.record_file != NULL) {
+            st = bl_cli_record_begin(opts.record_file, transport, &transport, &why);
+        }
+    }
     if (st != BL_OK) {
+        (void)bl_cli_record_end();
         bl_cli_transport_free(&run.net);
         return bl_cli_refuse(why != NULL ? why : bl_cli_explain(st), st);
     }
@@ -119,7 +133,7 @@ int main(int argc, char **argv)
     bl_client_config_t cfg;
     bl_client_config_init(&cfg);
     cfg.transport = transport;
-    cfg.clock = &clock;
+    cfg.clock = clock;
     cfg.host = url.host;
     cfg.port = url.port;
     cfg.base_path = url.path;
@@ -129,8 +143,11 @@ int main(int argc, char **argv)
     cfg.token_count = BL_CLI_TOKENS;
     cfg.timeout_ms = opts.timeout_ms;
     cfg.max_retries = opts.retries;
-    /* Jitter only has to differ between processes started together. */
-    cfg.jitter_seed = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^ clock.now_ms(clock.ctx);
+    /* Jitter only has to differ between processes started together; a
+     * replay runs the same way every time. */
+    cfg.jitter_seed = opts.replay_file != NULL ? 1u
+                                               : (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^
+                                                     clock->now_ms(clock->ctx);
     if (opts.verbose) {
         cfg.log = bl_cli_log;
         cfg.log_ctx = &run.log;
@@ -144,6 +161,9 @@ int main(int argc, char **argv)
         rc = heron ? bl_cli_heron_main(&run) : bl_cli_moneykit_main(&run);
         bl_client_close(&run.client);
     }
+    rc = bl_cli_replay_end(rc);
+    int rec_rc = bl_cli_record_end();
+    rc = rc == 0 ? rec_rc : rc;
     bl_cli_log_end(&run.log);
     bl_cli_transport_free(&run.net);
     bl_secure_zero(bl_cli_work, sizeof bl_cli_work);

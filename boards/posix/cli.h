@@ -85,7 +85,12 @@ typedef struct bl_cli_opts {
     const char *exchangeable_token; /**< MoneyKit exchangeable token. */
     const char *link_id;       /**< MoneyKit link id (get-link, delete-link). */
     uint32_t page_size;        /**< `--page-size` (moneykit list-links), 0 for the server's default. */
+    const char *record_file;   /**< `--record FILE`: write the session there (port/testkit recorder), or NULL. */
+    const char *replay_file;   /**< `--replay FILE`: play that script instead of the network, or NULL. */
 } bl_cli_opts_t;
+
+/** Exit code of a `--replay` run whose script was not played exactly to its end. */
+#define BL_CLI_EXIT_REPLAY 6
 
 /** True for the commands that talk to Heron (the others talk to MoneyKit). */
 bool bl_cli_is_heron(bl_cli_command_t command);
@@ -298,6 +303,49 @@ const char *bl_cli_transport_reason(const bl_cli_transport_t *t, bl_status_t sta
 
 /** Release what the transports hold (mbedTLS contexts). */
 void bl_cli_transport_free(bl_cli_transport_t *t);
+
+/* ----------------------------------------------------- record / replay */
+
+/** True when this build has `--record` and `--replay` (the test kit, port/testkit). */
+bool bl_cli_have_testkit(void);
+
+/**
+ * @brief `--record FILE`: create (truncate) @p path and put the recorder
+ * between the client and @p inner (the real transport, TLS included: the
+ * plaintext is recorded, secrets masked). Static buffers: 1 MiB of record
+ * buffer, no heap.
+ * @param out Receives the transport the client must use.
+ * @param why Receives a reason on failure (static, or built in a static buffer).
+ * @return BL_OK; BL_ERR_INVALID_ARG when the file cannot be created;
+ *         BL_ERR_UNSUPPORTED in a build without the test kit.
+ */
+bl_status_t bl_cli_record_begin(const char *path, const bl_transport_t *inner, const bl_transport_t **out,
+                                const char **why);
+
+/**
+ * @brief Write what the recorder still holds and close the file.
+ * @return 0, or 1 when a write failed (a line on stderr says so).
+ */
+int bl_cli_record_end(void);
+
+/**
+ * @brief `--replay FILE`: load the script at @p path into the test kit;
+ * the client then runs on the kit's transport and fake clock, no network.
+ * @param transport,clock Receive the kit's.
+ * @param why Receives a reason on failure.
+ * @return BL_OK; BL_ERR_INVALID_ARG when the file cannot be read, is
+ *         larger than 1 MiB, is not a script or does not fit the kit;
+ *         BL_ERR_UNSUPPORTED in a build without the test kit.
+ */
+bl_status_t bl_cli_replay_begin(const char *path, const bl_transport_t **transport, const bl_clock_t **clock,
+                                const char **why);
+
+/**
+ * @brief After the command: when the script was not played exactly to its
+ * end, print `banklink: replay: <bl_tk_report()>` on stderr and return
+ * BL_CLI_EXIT_REPLAY; else return @p rc (the command's exit code).
+ */
+int bl_cli_replay_end(int rc);
 
 /* ------------------------------------------------------------ commands */
 

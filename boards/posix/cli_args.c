@@ -36,6 +36,10 @@ const char bl_cli_usage[] =
     "                     the system bundle)\n"
     "  --pin-sha256 B64   https: also require this SHA-256 of the server public key\n"
     "  -v, --verbose      log the HTTP exchange to stderr (secrets redacted)\n"
+    "  --record FILE      also write the session to FILE as a test-kit script\n"
+    "                     (secrets masked), to replay later\n"
+    "  --replay FILE      no network: play the script FILE as the server, on a\n"
+    "                     fake clock; exit 6 if the run left it off script\n"
     "  -h, --help         show this help\n"
     "  --version          show the version\n"
     "\n"
@@ -50,7 +54,7 @@ const char bl_cli_usage[] =
     "commands print {}.\n"
     "exit codes: 0 ok, 2 usage error or refused input (nothing sent),\n"
     "  3 network/TLS/timeout or outcome unknown, 4 the API answered an error,\n"
-    "  5 malformed or oversized response\n";
+    "  5 malformed or oversized response, 6 --replay: the run did not follow FILE\n";
 
 bool bl_cli_is_heron(bl_cli_command_t command)
 {
@@ -86,7 +90,7 @@ bool bl_cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 /* Options that take a value, where each goes, and which commands take it. */
 typedef enum {
     OPT_BASE_URL, OPT_TIMEOUT, OPT_RETRIES, OPT_CA_FILE, OPT_PIN, OPT_ACCESS_TOKEN, OPT_ITEM_ID, OPT_END_USER_ID,
-    OPT_END_USER_NAME, OPT_INTEGRATION, OPT_PAGE_SIZE, OPT_COUNT, OPT_NONE = OPT_COUNT
+    OPT_END_USER_NAME, OPT_INTEGRATION, OPT_PAGE_SIZE, OPT_RECORD, OPT_REPLAY, OPT_COUNT, OPT_NONE = OPT_COUNT
 } bl_cli_opt_t;
 
 typedef struct bl_cli_opt_def {
@@ -106,6 +110,8 @@ static const bl_cli_opt_def_t bl_cli_opt_defs[OPT_COUNT] = {
     {"--end-user-name", CMD_BIT(BL_CLI_HERON_CREATE_LINK)},
     {"--integration", CMD_BIT(BL_CLI_HERON_LIST_LINKS)},
     {"--page-size", CMD_BIT(BL_CLI_MONEYKIT_LIST_LINKS)},
+    {"--record", ALL_COMMANDS},
+    {"--replay", ALL_COMMANDS},
 };
 
 static bl_cli_opt_t bl_cli_value_option(const char *name, size_t len)
@@ -186,6 +192,13 @@ static bool bl_cli_set_option(bl_cli_opts_t *o, bl_cli_opt_t opt, const char *va
         if (!bl_cli_parse_u32(value, 1u, BL_CLI_MAX_PAGE_SIZE, &o->page_size)) {
             return bl_cli_fail(err, cap, "--page-size needs a number from 1 to 1000, not '%s'", value);
         }
+        return true;
+    case OPT_RECORD:
+    case OPT_REPLAY:
+        if (value[0] == '\0') {
+            return bl_cli_fail_text(err, cap, opt == OPT_RECORD ? "--record needs a file name" : "--replay needs a file name");
+        }
+        *(opt == OPT_RECORD ? &o->record_file : &o->replay_file) = value;
         return true;
     case OPT_NONE:
     default:
@@ -399,6 +412,9 @@ bool bl_cli_parse_args(int argc, char *const argv[], bl_cli_opts_t *opts, char *
     if (version) {
         opts->command = BL_CLI_VERSION;
         return true;
+    }
+    if (given[OPT_RECORD] && given[OPT_REPLAY]) {
+        return bl_cli_fail_text(err, err_cap, "--record and --replay do not go together (a replay sends nothing)");
     }
     return bl_cli_command(opts, pos, npos, given, err, err_cap);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -185,6 +186,71 @@ static void test_args_errors(void **state)
     expect_usage_error("unexpected argument", "a", "b", "c", "d", "e", "f", NULL);
     /* A hostile argument is shown printable and bounded. */
     expect_usage_error("unknown command 'ab?c'", "ab\x1b" "c", NULL);
+}
+
+/* --record and --replay: a file each, any command, never together. */
+static void test_args_record_replay(void **state)
+{
+    (void)state;
+    bl_cli_opts_t o;
+    char err[BL_CLI_ERR_MAX];
+    assert_true(parse(&o, err, "--record", "s.script", "heron", "update-link", "I", "--access-token", "T", NULL));
+    assert_string_equal(o.record_file, "s.script");
+    assert_null(o.replay_file);
+    assert_true(parse(&o, err, "moneykit", "list-links", "--page-size", "2", "--replay=r.script", NULL));
+    assert_string_equal(o.replay_file, "r.script");
+    assert_null(o.record_file);
+    assert_true(parse(&o, err, "heron", "list-links", "eu", NULL));
+    assert_null(o.record_file);
+    assert_null(o.replay_file);
+    expect_usage_error("do not go together", "--record", "a", "--replay", "b", "moneykit", "token", NULL);
+    expect_usage_error("--record needs a file name", "--record=", "moneykit", "token", NULL);
+    expect_usage_error("--replay needs a file name", "--replay", "", "moneykit", "token", NULL);
+    expect_usage_error("needs a value", "moneykit", "token", "--record", NULL);
+    /* Help still wins. */
+    assert_true(parse(&o, err, "--record", "a", "--replay", "b", "--help", NULL));
+    assert_int_equal(o.command, BL_CLI_HELP);
+}
+
+/* The files behind --record and --replay: errors name the file and, for a
+ * script, the line; a replay left off script is exit code 6. */
+static void test_record_replay_files(void **state)
+{
+    (void)state;
+    const bl_transport_t *t = NULL;
+    const bl_clock_t *c = NULL;
+    const char *why = NULL;
+    if (!bl_cli_have_testkit()) {
+        assert_int_equal(bl_cli_replay_begin("x", &t, &c, &why), BL_ERR_UNSUPPORTED);
+        assert_non_null(strstr(why, "test kit"));
+        skip();
+    }
+    assert_int_equal(bl_cli_replay_begin("/nonexistent/dir/s.script", &t, &c, &why), BL_ERR_INVALID_ARG);
+    assert_non_null(strstr(why, "cannot open /nonexistent/dir/s.script"));
+    bl_transport_t tcp;
+    bl_posix_socket_t sock;
+    bl_posix_transport_init(&tcp, &sock);
+    assert_int_equal(bl_cli_record_begin("/nonexistent/dir/r.script", &tcp, &t, &why), BL_ERR_INVALID_ARG);
+    assert_non_null(strstr(why, "cannot create /nonexistent/dir/r.script"));
+    assert_int_equal(bl_cli_record_end(), 0);
+
+    char path[] = "/tmp/bl-test-cli-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char bad[] = "banklink-script 1\n# two steps\nstall\nanswr 3\nabc\n";
+    assert_int_equal(write(fd, bad, sizeof bad - 1u), (ssize_t)(sizeof bad - 1u));
+    assert_int_equal(bl_cli_replay_begin(path, &t, &c, &why), BL_ERR_INVALID_ARG);
+    assert_non_null(strstr(why, "line 4"));
+    assert_int_equal(ftruncate(fd, 0), 0);
+    static const char good[] = "banklink-script 1\nstall\n";
+    assert_int_equal(pwrite(fd, good, sizeof good - 1u, 0), (ssize_t)(sizeof good - 1u));
+    (void)close(fd);
+    assert_int_equal(bl_cli_replay_begin(path, &t, &c, &why), BL_OK);
+    assert_non_null(t);
+    assert_non_null(c);
+    assert_int_equal(bl_cli_replay_end(0), BL_CLI_EXIT_REPLAY); /* the stall was never played */
+    assert_int_equal(t->connect(t->ctx, "h", 1, 10u), BL_ERR_CONNECT);
+    (void)unlink(path);
 }
 
 static void test_args_link_commands(void **state)
@@ -389,6 +455,10 @@ static void test_exit_codes(void **state)
     assert_int_equal(bl_cli_exit_code(BL_ERR_API), 4);
     assert_int_equal(bl_cli_exit_code(BL_ERR_RATE_LIMITED), 4);
     assert_int_equal(bl_cli_exit_code(BL_STATUS_COUNT), 1);
+    /* --replay's own code is none of a status's. */
+    for (int s = 0; s <= BL_STATUS_COUNT; s++) {
+        assert_int_not_equal(bl_cli_exit_code((bl_status_t)s), BL_CLI_EXIT_REPLAY);
+    }
     for (int s = 0; s < BL_STATUS_COUNT; s++) {
         assert_string_not_equal(bl_cli_explain((bl_status_t)s), "unexpected status");
     }
@@ -973,6 +1043,8 @@ int main(void)
         cmocka_unit_test(test_args_moneykit),
         cmocka_unit_test(test_args_help_version),
         cmocka_unit_test(test_args_errors),
+        cmocka_unit_test(test_args_record_replay),
+        cmocka_unit_test(test_record_replay_files),
         cmocka_unit_test(test_args_link_commands),
         cmocka_unit_test(test_args_link_command_errors),
         cmocka_unit_test(test_parse_u32),
