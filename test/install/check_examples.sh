@@ -43,8 +43,8 @@ cmake -S "$examples" -B "$tmp/cmake" -DCMAKE_BUILD_TYPE=Debug -DLK_WERROR=ON \
 cmake --build "$tmp/cmake" -j2 > "$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; fail "examples: build"; }
 ctest --test-dir "$tmp/cmake" --output-on-failure --no-tests=error > "$tmp/ctest.log" 2>&1 \
   || { cat "$tmp/ctest.log"; fail "examples: tests (find_package build)"; }
-grep -q "100% tests passed, 0 tests failed out of 2" "$tmp/ctest.log" \
-  || { cat "$tmp/ctest.log"; fail "examples: expected the cmocka and the GoogleTest program"; }
+grep -q "100% tests passed, 0 tests failed out of 3" "$tmp/ctest.log" \
+  || { cat "$tmp/ctest.log"; fail "examples: expected the cmocka, the README and the GoogleTest programs"; }
 # Each program ran its cases (a program that ran none would pass too).
 cmocka_cases=$("$tmp/cmake/test_link_keeper_cmocka" 2>&1 | sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p')
 gtest_cases=$("$tmp/cmake/test_link_keeper_gtest" | sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\{0,1\}\./\1/p')

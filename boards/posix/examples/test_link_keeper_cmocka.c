@@ -41,11 +41,7 @@ static int setup(void **state)
     (void)state;
     assert_int_equal(bl_tk_init(&kit), BL_OK);
     bl_client_config_t cfg;
-    bl_client_config_init(&cfg);
-    cfg.transport = &kit.transport; /* the kit is the network ... */
-    cfg.clock = &kit.clock;         /* ... and the clock */
-    cfg.host = "api.example";
-    cfg.port = 443;
+    bl_tk_client_config(&kit, &cfg); /* the kit is the network and the clock */
     cfg.buf = work;
     cfg.buf_size = sizeof work;
     cfg.tokens = tokens;
