@@ -31,7 +31,7 @@ root=$PWD
 
 TARGETS=(http_reader http_chunked json_unescape json_parse datetime
          heron_link heron_error moneykit_exchange moneykit_token moneykit_error
-         http_diff json_diff)
+         http_diff json_diff testkit_script)
 
 mode=fuzz
 merge=0
