@@ -96,6 +96,19 @@ def vendor_error(vendor, status, message=None, code=None):
     return Reply(status, obj, MONEYKIT, pad=("error_message",))
 
 
+# werkzeug's text for 422, which Heron's {code, description, name} errors use.
+UNPROCESSABLE_TEXT = "The request was well-formed but was unable to be followed due to semantic errors."
+
+
+def heron_validation_error(location, fields):
+    """Heron's 422 for a request that parses but fails the schema: the usual
+    error keys plus `errors` {location: {field: [messages]}} (webargs'
+    shape, which banklink does not decode and must skip)."""
+    obj = {"code": 422, "description": UNPROCESSABLE_TEXT, "name": reason(422),
+           "errors": {location: fields}}
+    return Reply(422, obj, HERON, pad=("description",))
+
+
 def media_type(req):
     return req.header("content-type", "").split(";")[0].strip().lower()
 
@@ -174,6 +187,8 @@ def heron_update_link(st, req, params):
         return vendor_error(HERON, 400, "The request body is not a JSON object")
     end_user = body.get("end_user")
     token = end_user.get("access_token") if isinstance(end_user, dict) else None
+    if token is not None and not isinstance(token, str):
+        return heron_validation_error("json", {"end_user": {"access_token": ["Not a valid string."]}})
     if not isinstance(token, str) or not token:
         return vendor_error(HERON, 400, "end_user.access_token: Missing data for required field.")
     obj = {"integration_link": heron_link(params["item_id"], req.variants),

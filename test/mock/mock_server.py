@@ -61,6 +61,8 @@ BEHAVIOURS = {
     "no_keepalive": (0, 0, "always Connection: close"),
     "expire_token": (0, 1, "expire_token[:N] the next N (default 1) MoneyKit calls with a valid token answer 401 "
                            "api_error.auth.expired_access_token; that token stays expired"),
+    "unprocessable": (0, 0, "Heron update-link and create-link answer 422 with a validation body (errors: "
+                            "access_token is not a valid string), as Heron does for a body that fails its schema"),
     "repeat_cursor": (0, 0, "GET /links hands back the cursor it was asked for (a server bug: an endless walk)"),
     "nulls": (0, 0, "fixture: optional fields null or absent, unknown enum values"),
     "datetimes": (0, 0, "fixture: offsets, fractions, zone-less and pre-1970 datetimes"),
@@ -243,6 +245,14 @@ def decide(state, req, behaviours, prefix):
         if find(behaviours, "retry_after") is not None:
             reply.headers.append(("Retry-After", retry_after_value(behaviours, err.args[0])))
         return reply, route, params
+    if route is not None and find(behaviours, "unprocessable") is not None:
+        name = route.handler.__name__
+        if name == "heron_update_link":
+            return apis.heron_validation_error(
+                "json", {"end_user": {"access_token": ["Not a valid string."]}}), route, params
+        if name == "heron_create_link":
+            return apis.heron_validation_error(
+                "json", {"access_token": ["Not a valid string."]}), route, params
     if route is None:
         if found:
             reply = apis.vendor_error(vendor, 405, "Method %s not allowed" % req.method)

@@ -218,6 +218,20 @@ class Behaviours(MockTest):
         status, _, body = self.call(heron_request())
         self.assertEqual((status, json.loads(body)["code"]), (404, 404))
 
+    def test_unprocessable(self):
+        # A token of the wrong type fails the schema: 422 with the fields.
+        status, _, body = self.call(heron_request(body=b'{"end_user": {"access_token": 5}}'))
+        err = json.loads(body)
+        self.assertEqual((status, err["code"], err["name"]), (422, 422, "Unprocessable Entity"))
+        self.assertEqual(err["errors"], {"json": {"end_user": {"access_token": ["Not a valid string."]}}})
+        self.assertIn("semantic errors", err["description"])
+        # The behaviour gives the same answer to a valid request.
+        self.mock.config("unprocessable")
+        status, _, body2 = self.call(heron_request())
+        self.assertEqual((status, json.loads(body2)), (422, err))
+        # MoneyKit is not affected.
+        self.assertEqual(self.call(exchange_request())[0], 201)
+
     def test_close_mid_body_and_no_length(self):
         self.mock.config("close_mid_body")
         status, headers, body = self.call(heron_request())
