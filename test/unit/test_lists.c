@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "scripted_transport.h"
+#include "harness.h"
 
 #define N_LINKS 1000
 #define BIG (N_LINKS * 400 + 4096)
@@ -89,22 +89,19 @@ static bl_status_t count_only(void *ctx, const bl_heron_link_t *link)
 
 static void walk(const char *resp, size_t len, size_t piece, size_t buf)
 {
-    harness_t *h = malloc(sizeof *h);
-    assert_non_null(h);
-    harness_init(h, buf, 2);
-    step_t steps[] = {{STEP_DATA, resp, len}, {STEP_END, NULL, 0}};
-    h->script.conn_steps[0] = steps;
-    h->script.conn_count = 1;
-    h->script.piece = piece;
+    static harness_t h;
+    harness_init(&h, buf, 2);
+    TK(bl_tk_expect(&h.kit, "GET", "/api/end_users/{end_user_id}/integration_links"));
+    harness_answer(&h, resp, len, piece);
     seen_t s = {0, 0, true, -1};
     size_t count = 0;
-    assert_int_equal(bl_heron_list_links(&h->client, "key", "end-user-1", on_heron, &s, &count), BL_OK);
+    assert_int_equal(bl_heron_list_links(&h.client, "key", "end-user-1", on_heron, &s, &count), BL_OK);
     assert_int_equal(s.count, N_LINKS);
     assert_int_equal(count, N_LINKS);
     assert_true(s.order_ok);
     assert_int_equal(s.erroring, (N_LINKS + 2) / 3);
-    assert_true(contains(h->script.sent, h->script.sent_len, "GET /api/end_users/end-user-1/integration_links HTTP/1.1"));
-    free(h);
+    assert_true(sent_contains(&h, "GET /api/end_users/end-user-1/integration_links HTTP/1.1"));
+    harness_finished(&h);
 }
 
 static void thousand_links_in_2k(void **state)
@@ -122,29 +119,26 @@ static void thousand_links_in_2k(void **state)
 static void callback_stops(void **state)
 {
     (void)state;
-    harness_t *h = malloc(sizeof *h);
-    harness_init(h, 2048, 2);
-    step_t steps[] = {{STEP_DATA, resp_cl, resp_cl_len}, {STEP_END, NULL, 0}};
-    h->script.conn_steps[0] = steps;
-    h->script.conn_count = 1;
+    static harness_t h;
+    harness_init(&h, 2048, 2);
+    TK(bl_tk_expect(&h.kit, "GET", "/api/end_users/u/integration_links"));
+    TK(bl_tk_answer_bytes(&h.kit, resp_cl, resp_cl_len));
     seen_t s = {0, 0, true, 10};
     size_t count = 0;
-    assert_int_equal(bl_heron_list_links(&h->client, "key", "u", on_heron, &s, &count), BL_ERR_API);
+    assert_int_equal(bl_heron_list_links(&h.client, "key", "u", on_heron, &s, &count), BL_ERR_API);
     assert_int_equal(s.count, 10);
     assert_int_equal(count, 10);
-    assert_false(h->client.connected); /* the rest of the body is unread */
-    free(h);
+    assert_false(h.client.connected); /* the rest of the body is unread */
+    assert_int_equal(h.kit.skipped, 1);
+    harness_finished(&h);
 }
 
 /* One link larger than the window: a clear status, nothing delivered twice. */
 static void element_too_large(void **state)
 {
     (void)state;
-    harness_t *h = malloc(sizeof *h);
-    harness_init(h, 512, 2);
-    step_t steps[] = {{STEP_DATA, resp_cl, resp_cl_len}, {STEP_END, NULL, 0}};
-    h->script.conn_steps[0] = steps;
-    h->script.conn_count = 1;
+    static harness_t h;
+    harness_init(&h, 512, 2);
     static char big[4096];
     char pad[1200];
     memset(pad, 'p', sizeof pad - 1);
@@ -152,14 +146,14 @@ static void element_too_large(void **state)
     char b[2048];
     int bn = snprintf(b, sizeof b, "{\"links\": [{\"item_id\": \"a\"}, {\"item_id\": \"%s\"}]}", pad);
     int n = snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", bn, b);
-    steps[0].data = big;
-    steps[0].len = (size_t)n;
+    TK(bl_tk_expect(&h.kit, "GET", "/api/end_users/u/integration_links"));
+    TK(bl_tk_answer_bytes(&h.kit, big, (size_t)n));
     seen_t s = {0, 0, true, -1};
     size_t count = 0;
-    assert_int_equal(bl_heron_list_links(&h->client, "key", "u", count_only, &s, &count), BL_ERR_RESPONSE_TOO_LARGE);
+    assert_int_equal(bl_heron_list_links(&h.client, "key", "u", count_only, &s, &count), BL_ERR_RESPONSE_TOO_LARGE);
     assert_int_equal(count, 1);
-    assert_int_equal(h->client.last.attempts, 1);
-    free(h);
+    assert_int_equal(h.client.last.attempts, 1);
+    harness_finished(&h); /* one request: a retry would be off script */
 }
 
 /* The connection drops mid-list: an error, and no second request (the
@@ -167,18 +161,18 @@ static void element_too_large(void **state)
 static void dropped_mid_list_not_retried(void **state)
 {
     (void)state;
-    harness_t *h = malloc(sizeof *h);
-    harness_init(h, 2048, 2);
-    step_t steps[] = {{STEP_DATA, resp_cl, resp_cl_len / 2}, {STEP_CLOSE, NULL, 0}};
-    h->script.conn_steps[0] = steps;
-    h->script.conn_steps[1] = steps;
-    h->script.conn_count = 2;
+    static harness_t h;
+    harness_init(&h, 2048, 2);
+    TK(bl_tk_expect(&h.kit, "GET", "/api/end_users/u/integration_links"));
+    TK(bl_tk_answer_bytes(&h.kit, resp_cl, resp_cl_len / 2));
+    TK(bl_tk_close(&h.kit));
     seen_t s = {0, 0, true, -1};
     size_t count = 0;
-    assert_int_equal(bl_heron_list_links(&h->client, "key", "u", count_only, &s, &count), BL_ERR_RECV);
+    assert_int_equal(bl_heron_list_links(&h.client, "key", "u", count_only, &s, &count), BL_ERR_RECV);
     assert_true(count > 0 && count < N_LINKS);
-    assert_int_equal(h->script.connects, 1);
-    free(h);
+    assert_int_equal(h.kit.connects, 1);
+    assert_int_equal(bl_tk_request_count(&h.kit), 1);
+    harness_finished(&h);
 }
 
 static void malformed_lists(void **state)
@@ -196,14 +190,14 @@ static void malformed_lists(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         static char r[512];
         int n = snprintf(r, sizeof r, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s", strlen(bad[i]), bad[i]);
-        harness_t *h = malloc(sizeof *h);
-        harness_init(h, 2048, 0);
-        step_t steps[] = {{STEP_DATA, r, (size_t)n}, {STEP_END, NULL, 0}};
-        h->script.conn_steps[0] = steps;
-        h->script.conn_count = 1;
+        static harness_t h;
+        harness_init(&h, 2048, 0);
+        TK(bl_tk_expect(&h.kit, "GET", "/api/end_users/u/integration_links"));
+        TK(bl_tk_answer_bytes(&h.kit, r, (size_t)n));
         seen_t s = {0, 0, true, -1};
-        assert_int_equal(bl_heron_list_links(&h->client, "key", "u", count_only, &s, NULL), want[i]);
-        free(h);
+        assert_int_equal(bl_heron_list_links(&h.client, "key", "u", count_only, &s, NULL), want[i]);
+        harness_no_mismatch(&h);
+        assert_int_equal(h.client.last.attempts, 1);
     }
 }
 
@@ -226,29 +220,35 @@ static void moneykit_pages(void **state)
     int n2 = snprintf(b2, sizeof b2, "{\"links\": [%s], \"next_cursor\": null}", link);
     int l1 = snprintf(page1, sizeof page1, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", n1, b1);
     int l2 = snprintf(page2, sizeof page2, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n", n2, b2);
-    harness_t *h = malloc(sizeof *h);
-    harness_init(h, 1024, 0);
-    step_t steps[] = {{STEP_DATA, page1, (size_t)l1}, {STEP_DATA, page2, (size_t)l2}, {STEP_END, NULL, 0}};
-    h->script.conn_steps[0] = steps;
-    h->script.conn_count = 1;
-    h->script.piece = 13;
+    static harness_t h;
+    harness_init(&h, 1024, 0);
+    TK(bl_tk_expect(&h.kit, "GET", "/links?size=3"));
+    harness_answer(&h, page1, (size_t)l1, 13);
+    TK(bl_tk_expect(&h.kit, "GET", "/links?cursor={cursor}&size=3"));
+    harness_answer(&h, page2, (size_t)l2, 13);
     bl_moneykit_auth_t auth;
     bl_moneykit_auth_init(&auth, NULL, NULL);
     assert_int_equal(bl_moneykit_auth_set_token(&auth, "tok"), BL_OK);
     static bl_moneykit_list_t list;
     int seen = 0;
     bl_moneykit_list_init(&list, 3, on_mk, &seen);
-    assert_int_equal(bl_moneykit_list_links(&h->client, &auth, &list), BL_OK);
+    assert_int_equal(bl_moneykit_list_links(&h.client, &auth, &list), BL_OK);
     assert_int_equal(list.count, 3);
     assert_string_equal(list.cursor, "c2FtcGxl Y3Vyc29y");
-    assert_true(contains(h->script.sent, h->script.sent_len, "GET /links?size=3 HTTP/1.1"));
-    assert_int_equal(bl_moneykit_list_links(&h->client, &auth, &list), BL_OK);
-    assert_true(contains(h->script.sent, h->script.sent_len, "GET /links?cursor=c2FtcGxl%20Y3Vyc29y&size=3 HTTP/1.1"));
+    assert_true(sent_contains(&h, "GET /links?size=3 HTTP/1.1"));
+    assert_int_equal(bl_moneykit_list_links(&h.client, &auth, &list), BL_OK);
+    assert_true(sent_contains(&h, "GET /links?cursor=c2FtcGxl%20Y3Vyc29y&size=3 HTTP/1.1"));
+    /* the cursor the server gave, decoded back from the second request */
+    bl_tk_request_t req;
+    char cursor[64];
+    harness_request(&h, 1, &req);
+    assert_non_null(bl_tk_query(&req, "cursor", cursor, sizeof cursor));
+    assert_string_equal(cursor, "c2FtcGxl Y3Vyc29y");
     assert_int_equal(list.count, 1);
     assert_string_equal(list.cursor, "");
     assert_int_equal(seen, 4);
-    assert_int_equal(h->script.connects, 1); /* the second page reused the connection */
-    free(h);
+    assert_int_equal(h.kit.connects, 1); /* the second page reused the connection */
+    harness_finished(&h);
 }
 
 int main(void)

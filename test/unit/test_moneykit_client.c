@@ -1,6 +1,7 @@
 /*
- * MoneyKit calls over a scripted transport: token life cycle, exchange,
- * and the rule that an exchange is never replayed once it went out.
+ * MoneyKit calls against a scripted server (the test kit): token life
+ * cycle, exchange, and the rule that an exchange is never replayed once it
+ * went out.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,12 +11,14 @@
 
 #include <cmocka.h>
 
-#include "scripted_transport.h"
+#include "harness.h"
 
 #define CLIENT_ID "test-client-id"
 #define CLIENT_SECRET "s3cr3t+/=&value"
 #define ISSUED "issued-token-7f3a9c"
 #define EXCHANGEABLE "c7318ff7-257c-490e-8242-03a815b223b7"
+#define EXCHANGE_PATH "/link-session/exchange-token"
+#define TOKEN_PATH "/auth/token"
 
 static const char exchange_body[] =
     "{\"link_id\":\"mk_eqkWN34UEoa2NxyALG8pcV\",\"link\":{\"link_id\":\"mk_eqkWN34UEoa2NxyALG8pcV\","
@@ -85,11 +88,12 @@ static size_t count(const char *hay, size_t n, const char *needle)
 static void token_then_exchange(void **state)
 {
     (void)state;
-    harness_t h;
+    static harness_t h;
     harness_init(&h, 4096, 2);
-    step_t steps[] = {{STEP_DATA, token201, 0}, {STEP_DATA, ok201, 0}, {STEP_END, NULL, 0}};
-    h.script.conn_steps[0] = steps;
-    h.script.conn_count = 1;
+    TK(bl_tk_expect(&h.kit, "POST", TOKEN_PATH));
+    TK(bl_tk_answer(&h.kit, token201));
+    TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
+    TK(bl_tk_answer(&h.kit, ok201));
     bl_moneykit_auth_t auth;
     bl_moneykit_auth_init(&auth, CLIENT_ID, CLIENT_SECRET);
     bl_moneykit_exchange_t ex;
@@ -97,59 +101,83 @@ static void token_then_exchange(void **state)
     check_exchange(&ex);
     assert_string_equal(bl_moneykit_auth_token(&auth), ISSUED);
     assert_int_equal(auth.expires_in_s, 3600);
-    assert_true(contains(h.script.sent, h.script.sent_len,
-                         "grant_type=client_credentials&client_id=test-client-id&client_secret=s3cr3t%2B%2F%3D%26value"));
-    assert_true(contains(h.script.sent, h.script.sent_len, "Authorization: Bearer " ISSUED "\r\n"));
-    assert_true(contains(h.script.sent, h.script.sent_len, "moneykit-version: 2023-02-18\r\n"));
-    assert_true(contains(h.script.sent, h.script.sent_len, "{\"exchangeable_token\":\"" EXCHANGEABLE "\"}"));
+    assert_true(sent_contains(&h, "grant_type=client_credentials&client_id=test-client-id&client_secret=s3cr3t%2B%2F%3D%26value"));
+    assert_true(sent_contains(&h, "Authorization: Bearer " ISSUED "\r\n"));
+    assert_true(sent_contains(&h, "moneykit-version: 2023-02-18\r\n"));
+    assert_true(sent_contains(&h, "{\"exchangeable_token\":\"" EXCHANGEABLE "\"}"));
+    /* the same, decoded by the kit's request checks */
+    bl_tk_request_t req;
+    char v[64];
+    harness_request(&h, 0, &req);
+    assert_non_null(bl_tk_form(&req, "client_secret", v, sizeof v));
+    assert_string_equal(v, CLIENT_SECRET);
+    assert_non_null(bl_tk_form(&req, "grant_type", v, sizeof v));
+    assert_string_equal(v, "client_credentials");
+    harness_request(&h, 1, &req);
+    assert_true(bl_tk_header_is(&req, "Authorization", "Bearer " ISSUED));
+    assert_true(bl_tk_header_is(&req, "moneykit-version", "2023-02-18"));
+    assert_non_null(bl_tk_json_string(&req, "exchangeable_token", v, sizeof v));
+    assert_string_equal(v, EXCHANGEABLE);
     assert_false(contains(h.buf, sizeof h.buf, ISSUED));
     assert_false(contains(h.buf, sizeof h.buf, "s3cr3t"));
     assert_false(contains(h.buf, sizeof h.buf, EXCHANGEABLE));
-    assert_int_equal(h.script.connects, 1);
+    assert_int_equal(h.kit.connects, 1);
+    harness_finished(&h);
 }
 
 static void exchange_every_split(void **state)
 {
     (void)state;
+    static harness_t h;
     size_t len = strlen(ok201);
     for (size_t cut = 1; cut < len; cut++) {
-        harness_t h;
         harness_init(&h, 4096, 0);
-        step_t steps[] = {{STEP_DATA, ok201, cut}, {STEP_DATA, ok201 + cut, len - cut}, {STEP_END, NULL, 0}};
-        h.script.conn_steps[0] = steps;
-        h.script.conn_count = 1;
+        TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
+        TK(bl_tk_answer_bytes(&h.kit, ok201, cut));
+        TK(bl_tk_answer_bytes(&h.kit, ok201 + cut, len - cut));
         bl_moneykit_auth_t auth;
         bl_moneykit_auth_init(&auth, NULL, NULL);
         assert_int_equal(bl_moneykit_auth_set_token(&auth, "static-token"), BL_OK);
         bl_moneykit_exchange_t ex;
         assert_int_equal(bl_moneykit_exchange_token(&h.client, &auth, EXCHANGEABLE, &ex), BL_OK);
         check_exchange(&ex);
+        harness_finished(&h);
     }
 }
 
 /* Sent, then the connection died before any answer: outcome unknown, and
- * the exchange went out exactly once. Same when it died mid-response. */
+ * the exchange went out exactly once. Same when it died mid-response, when
+ * the server stayed silent past the deadline, and on a reset. */
 static void exchange_outcome_unknown(void **state)
 {
     (void)state;
-    const step_t lost_before[] = {{STEP_CLOSE, NULL, 0}};
-    const step_t lost_mid[] = {{STEP_DATA, ok201, 100}, {STEP_CLOSE, NULL, 0}};
-    const step_t timed_out[] = {{STEP_TIMEOUT, NULL, 0}};
-    const step_t errored[] = {{STEP_ERROR, NULL, 0}};
-    const step_t *cases[] = {lost_before, lost_mid, timed_out, errored};
-    for (size_t i = 0; i < 4; i++) {
-        harness_t h;
+    static harness_t h;
+    for (int i = 0; i < 4; i++) {
         harness_init(&h, 4096, 3);
-        h.script.conn_steps[0] = cases[i];
-        h.script.conn_steps[1] = cases[i];
-        h.script.conn_count = 2;
+        TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
+        switch (i) {
+        case 0: /* lost before the answer */
+            TK(bl_tk_close(&h.kit));
+            break;
+        case 1: /* lost mid-answer */
+            TK(bl_tk_answer_bytes(&h.kit, ok201, 100));
+            TK(bl_tk_close(&h.kit));
+            break;
+        case 2: /* timed out */
+            TK(bl_tk_stall(&h.kit));
+            break;
+        default: /* reset */
+            TK(bl_tk_reset_conn(&h.kit));
+            break;
+        }
         bl_moneykit_auth_t auth;
         bl_moneykit_auth_init(&auth, NULL, NULL);
         assert_int_equal(bl_moneykit_auth_set_token(&auth, "static-token"), BL_OK);
         bl_moneykit_exchange_t ex;
         assert_int_equal(bl_moneykit_exchange_token(&h.client, &auth, EXCHANGEABLE, &ex), BL_ERR_OUTCOME_UNKNOWN);
-        assert_int_equal(count(h.script.sent, h.script.sent_len, "POST /link-session/exchange-token"), 1);
-        assert_int_equal(h.script.connects, 1);
+        assert_int_equal(count((const char *)h.kit.capture, h.kit.capture_len, "POST /link-session/exchange-token"), 1);
+        assert_int_equal(h.kit.connects, 1);
+        harness_finished(&h); /* and nothing after it: a retry would be off script */
     }
 }
 
@@ -160,87 +188,109 @@ static void exchange_retry_rules(void **state)
     (void)state;
     static const char r503[] = "HTTP/1.1 503 Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n";
     static const char r502[] = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n";
-    harness_t h;
+    static harness_t h;
     harness_init(&h, 4096, 2);
-    step_t steps[] = {{STEP_DATA, r503, 0}, {STEP_DATA, ok201, 0}, {STEP_END, NULL, 0}};
-    h.script.conn_steps[0] = steps;
-    h.script.conn_count = 1;
+    TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
+    TK(bl_tk_answer(&h.kit, r503));
+    TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
+    TK(bl_tk_answer(&h.kit, ok201));
     bl_moneykit_auth_t auth;
     bl_moneykit_auth_init(&auth, NULL, NULL);
     assert_int_equal(bl_moneykit_auth_set_token(&auth, "static-token"), BL_OK);
     bl_moneykit_exchange_t ex;
     assert_int_equal(bl_moneykit_exchange_token(&h.client, &auth, EXCHANGEABLE, &ex), BL_OK);
-    assert_int_equal(count(h.script.sent, h.script.sent_len, "POST /link-session"), 2);
-    assert_int_equal(h.script.slept, 1000);
+    assert_int_equal(count((const char *)h.kit.capture, h.kit.capture_len, "POST /link-session"), 2);
+    assert_int_equal(h.kit.slept_ms, 1000);
+    harness_finished(&h);
 
     harness_init(&h, 4096, 2);
-    step_t bad[] = {{STEP_DATA, r502, 0}, {STEP_DATA, ok201, 0}, {STEP_END, NULL, 0}};
-    h.script.conn_steps[0] = bad;
-    h.script.conn_count = 1;
+    TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
+    TK(bl_tk_answer(&h.kit, r502));
     assert_int_equal(bl_moneykit_exchange_token(&h.client, &auth, EXCHANGEABLE, &ex), BL_ERR_API);
     assert_int_equal(h.client.last.http_status, 502);
-    assert_int_equal(count(h.script.sent, h.script.sent_len, "POST /link-session"), 1);
+    assert_int_equal(count((const char *)h.kit.capture, h.kit.capture_len, "POST /link-session"), 1);
+    harness_finished(&h);
 
     harness_init(&h, 4096, 2);
-    step_t good[] = {{STEP_DATA, ok201, 0}, {STEP_END, NULL, 0}};
-    h.script.conn_steps[0] = good;
-    h.script.conn_count = 1;
-    h.script.connect_fail = BL_ERR_CONNECT;
-    h.script.connect_fail_times = 1;
+    TK(bl_tk_refuse(&h.kit, BL_ERR_CONNECT));
+    TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
+    TK(bl_tk_answer(&h.kit, ok201));
     assert_int_equal(bl_moneykit_exchange_token(&h.client, &auth, EXCHANGEABLE, &ex), BL_OK);
+    assert_int_equal(h.client.last.attempts, 2);
+    harness_finished(&h);
 }
 
 /* A send that failed part-way cannot have been processed: retried. */
 static void exchange_partial_send_retried(void **state)
 {
     (void)state;
-    harness_t h;
-    harness_init(&h, 4096, 2);
-    step_t first[] = {{STEP_CLOSE, NULL, 0}};
-    step_t second[] = {{STEP_DATA, ok201, 0}, {STEP_END, NULL, 0}};
-    h.script.conn_steps[0] = first;
-    h.script.conn_steps[1] = second;
-    h.script.conn_count = 2;
-    h.script.send_fail_at = 40;
-    h.script.send_max = 16;
+    static harness_t h;
     bl_moneykit_auth_t auth;
     bl_moneykit_auth_init(&auth, NULL, NULL);
     assert_int_equal(bl_moneykit_auth_set_token(&auth, "static-token"), BL_OK);
     bl_moneykit_exchange_t ex;
-    /* the script keeps failing sends past byte 40: every attempt is cut */
+    /* Cut after 40 bytes (written 16 at a time), then sent whole on a new
+     * connection and answered. */
+    harness_init(&h, 4096, 2);
+    bl_tk_set_send_max(&h.kit, 16);
+    TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
+    TK(bl_tk_send_fails(&h.kit, 40, BL_IO_ERROR));
+    TK(bl_tk_answer(&h.kit, ok201));
+    assert_int_equal(bl_moneykit_exchange_token(&h.client, &auth, EXCHANGEABLE, &ex), BL_OK);
+    assert_int_equal(h.client.last.attempts, 2);
+    assert_int_equal(h.kit.connects, 2);
+    assert_int_equal(bl_tk_request_count(&h.kit), 1);
+    assert_int_equal(h.kit.bytes_sent, 40 + h.kit.capture_len);
+    harness_finished(&h);
+    /* The connection breaks on every attempt: each is retried, then the
+     * send error stands with the transport's own code. */
+    harness_init(&h, 4096, 2);
+    for (int i = 0; i < 3; i++) {
+        TK(bl_tk_connect(&h.kit));
+        TK(bl_tk_reset_conn(&h.kit));
+    }
     assert_int_equal(bl_moneykit_exchange_token(&h.client, &auth, EXCHANGEABLE, &ex), BL_ERR_SEND);
     assert_int_equal(h.client.last.attempts, 3);
-    assert_int_equal(h.client.last.transport_code, 104);
+    assert_int_equal(h.client.last.transport_code, BL_TK_RESET_CODE);
+    harness_finished(&h);
 }
 
 /* 401 expired token: renewed once and the exchange repeated. */
 static void expired_token_renewed(void **state)
 {
     (void)state;
-    harness_t h;
+    static harness_t h;
     harness_init(&h, 4096, 0);
-    step_t steps[] = {{STEP_DATA, expired401, 0}, {STEP_DATA, token201, 0}, {STEP_DATA, ok201, 0}, {STEP_END, NULL, 0}};
-    h.script.conn_steps[0] = steps;
-    h.script.conn_count = 1;
+    TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
+    TK(bl_tk_answer(&h.kit, expired401));
+    TK(bl_tk_expect(&h.kit, "POST", TOKEN_PATH));
+    TK(bl_tk_answer(&h.kit, token201));
+    TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
+    TK(bl_tk_answer(&h.kit, ok201));
     bl_moneykit_auth_t auth;
     bl_moneykit_auth_init(&auth, CLIENT_ID, CLIENT_SECRET);
     assert_int_equal(bl_moneykit_auth_set_token(&auth, "old-token"), BL_OK);
     bl_moneykit_exchange_t ex;
     assert_int_equal(bl_moneykit_exchange_token(&h.client, &auth, EXCHANGEABLE, &ex), BL_OK);
     check_exchange(&ex);
-    assert_true(contains(h.script.sent, h.script.sent_len, "Bearer old-token"));
-    assert_true(contains(h.script.sent, h.script.sent_len, "Bearer " ISSUED));
+    assert_true(sent_contains(&h, "Bearer old-token"));
+    assert_true(sent_contains(&h, "Bearer " ISSUED));
+    bl_tk_request_t req;
+    harness_request(&h, 0, &req);
+    assert_true(bl_tk_header_is(&req, "Authorization", "Bearer old-token"));
+    harness_request(&h, 2, &req);
+    assert_true(bl_tk_header_is(&req, "Authorization", "Bearer " ISSUED));
+    harness_finished(&h);
 }
 
 /* Without credentials the 401 is the caller's to handle. */
 static void expired_token_without_credentials(void **state)
 {
     (void)state;
-    harness_t h;
+    static harness_t h;
     harness_init(&h, 4096, 0);
-    step_t steps[] = {{STEP_DATA, expired401, 0}, {STEP_END, NULL, 0}};
-    h.script.conn_steps[0] = steps;
-    h.script.conn_count = 1;
+    TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
+    TK(bl_tk_answer(&h.kit, expired401));
     bl_moneykit_auth_t auth;
     bl_moneykit_auth_init(&auth, NULL, NULL);
     assert_int_equal(bl_moneykit_auth_set_token(&auth, "old-token"), BL_OK);
@@ -249,42 +299,47 @@ static void expired_token_without_credentials(void **state)
     assert_int_equal(h.client.last.http_status, 401);
     assert_string_equal(h.client.last.api_code.ptr, "api_error.auth.expired_access_token");
     assert_string_equal(h.client.last.api_doc_url.ptr, "https://docs.example/errors");
+    harness_finished(&h); /* no token request */
 }
 
 /* A token about to expire is renewed before the call. */
 static void token_renewed_before_expiry(void **state)
 {
     (void)state;
-    harness_t h;
+    static harness_t h;
     harness_init(&h, 4096, 0);
-    step_t steps[] = {{STEP_DATA, token201, 0}, {STEP_DATA, ok201, 0}, {STEP_DATA, token201, 0},
-                      {STEP_DATA, ok201, 0}, {STEP_END, NULL, 0}};
-    h.script.conn_steps[0] = steps;
-    h.script.conn_count = 1;
+    for (int i = 0; i < 2; i++) {
+        TK(bl_tk_expect(&h.kit, "POST", TOKEN_PATH));
+        TK(bl_tk_answer(&h.kit, token201));
+        TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
+        TK(bl_tk_answer(&h.kit, ok201));
+    }
     bl_moneykit_auth_t auth;
     bl_moneykit_auth_init(&auth, CLIENT_ID, CLIENT_SECRET);
     bl_moneykit_exchange_t ex;
     assert_int_equal(bl_moneykit_exchange_token(&h.client, &auth, EXCHANGEABLE, &ex), BL_OK);
-    h.script.now += (3600 - 30) * 1000u; /* inside the renewal margin */
+    bl_tk_advance(&h.kit, (3600 - 30) * 1000u); /* inside the renewal margin */
     assert_int_equal(bl_moneykit_exchange_token(&h.client, &auth, EXCHANGEABLE, &ex), BL_OK);
-    assert_int_equal(count(h.script.sent, h.script.sent_len, "POST /auth/token"), 2);
+    assert_int_equal(count((const char *)h.kit.capture, h.kit.capture_len, "POST /auth/token"), 2);
+    harness_finished(&h);
 }
 
 static void no_token_no_credentials(void **state)
 {
     (void)state;
-    harness_t h;
+    static harness_t h;
     harness_init(&h, 4096, 0);
     bl_moneykit_auth_t auth;
     bl_moneykit_auth_init(&auth, NULL, NULL);
     bl_moneykit_exchange_t ex;
     assert_int_equal(bl_moneykit_exchange_token(&h.client, &auth, EXCHANGEABLE, &ex), BL_ERR_NO_TOKEN);
-    assert_int_equal(h.script.connects, 0);
+    assert_int_equal(h.kit.connects, 0);
     assert_int_equal(bl_moneykit_auth_set_token(&auth, "bad\r\ntoken"), BL_ERR_INVALID_ARG);
     assert_int_equal(bl_moneykit_exchange_token(&h.client, &auth, "tok\nen", &ex), BL_ERR_INVALID_ARG);
     bl_moneykit_auth_init(&auth, "id\r", "secret");
     assert_int_equal(bl_moneykit_fetch_token(&h.client, &auth), BL_ERR_INVALID_ARG);
-    assert_int_equal(h.script.sent_len, 0);
+    assert_int_equal(h.kit.bytes_sent, 0);
+    harness_finished(&h);
 }
 
 /* -v never sees a secret: a log hook that keeps everything it is given. */
@@ -306,15 +361,16 @@ static void keep_log(void *ctx, bl_log_kind_t kind, const char *text, size_t len
 static void log_redacts_secrets(void **state)
 {
     (void)state;
-    harness_t h;
+    static harness_t h;
     harness_init(&h, 4096, 0);
     static logbuf_t log;
     memset(&log, 0, sizeof log);
     h.client.cfg.log = keep_log;
     h.client.cfg.log_ctx = &log;
-    step_t steps[] = {{STEP_DATA, token201, 0}, {STEP_DATA, ok201, 0}, {STEP_END, NULL, 0}};
-    h.script.conn_steps[0] = steps;
-    h.script.conn_count = 1;
+    TK(bl_tk_expect(&h.kit, "POST", TOKEN_PATH));
+    TK(bl_tk_answer(&h.kit, token201));
+    TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
+    TK(bl_tk_answer(&h.kit, ok201));
     bl_moneykit_auth_t auth;
     bl_moneykit_auth_init(&auth, CLIENT_ID, CLIENT_SECRET);
     bl_moneykit_exchange_t ex;
@@ -325,6 +381,7 @@ static void log_redacts_secrets(void **state)
     assert_false(contains(log.text, log.len, ISSUED));
     assert_false(contains(log.text, log.len, "s3cr3t"));
     assert_false(contains(log.text, log.len, EXCHANGEABLE));
+    harness_finished(&h);
 }
 
 int main(void)
