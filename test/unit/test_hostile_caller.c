@@ -43,7 +43,7 @@
 
 #include <cmocka.h>
 
-#include "scripted_transport.h"
+#include "harness.h"
 
 #define API_KEY "hrn_key_0123456789"
 #define TOKEN "access-sandbox-de3ce8ef-33f8-452c-a685-8671031fc0f6"
@@ -404,15 +404,23 @@ static void fail_case(const slot_t *s, const char *v, const char *what)
     }
 }
 
+/* The server of slot s: it reads the request and gives the slot's answer
+ * (and the second one, for a call that fetches a token first). */
+static void script_slot(harness_t *h, const slot_t *s)
+{
+    TK(bl_tk_expect(&h->kit, NULL, NULL));
+    TK(bl_tk_answer(&h->kit, answers[s->answer]));
+    if (s->answer2 >= 0) {
+        TK(bl_tk_expect(&h->kit, NULL, NULL));
+        TK(bl_tk_answer(&h->kit, answers[s->answer2]));
+    }
+}
+
 static void check_slot(const slot_t *s, const char *v)
 {
     static harness_t h;
     harness_init(&h, sizeof h.buf, 2);
-    step_t steps[] = {{STEP_DATA, answers[s->answer], 0},
-                      {s->answer2 >= 0 ? STEP_DATA : STEP_END, s->answer2 >= 0 ? answers[s->answer2] : NULL, 0},
-                      {STEP_END, NULL, 0}};
-    h.script.conn_steps[0] = steps;
-    h.script.conn_count = 1;
+    script_slot(&h, s);
     bl_status_t st = run_slot(s, &h, v);
     cases++;
     int e = expectation(s, v);
@@ -425,8 +433,8 @@ static void check_slot(const slot_t *s, const char *v)
             snprintf(msg, sizeof msg, "refused, expected it carried");
             fail_case(s, v, msg);
         }
-        if (h.script.connects != 0 || h.script.sent_len != 0u) {
-            snprintf(msg, sizeof msg, "refused but %d connects, %zu bytes sent", h.script.connects, h.script.sent_len);
+        if (h.kit.connects != 0u || h.kit.bytes_sent != 0u) {
+            snprintf(msg, sizeof msg, "refused but %u connects, %zu bytes sent", (unsigned)h.kit.connects, h.kit.bytes_sent);
             fail_case(s, v, msg);
         }
         if (s->id != S_MK_BEARER && h.client.last.status != st) {
@@ -437,12 +445,15 @@ static void check_slot(const slot_t *s, const char *v)
     }
     if (e == E_REFUSE) {
         snprintf(msg, sizeof msg, "got %s with %zu bytes sent, expected BL_ERR_INVALID_ARG and nothing sent",
-                 bl_status_str(st), h.script.sent_len);
+                 bl_status_str(st), h.kit.bytes_sent);
         fail_case(s, v, msg);
         return;
     }
     if (st != BL_OK) {
         snprintf(msg, sizeof msg, "got %s, expected BL_OK", bl_status_str(st));
+        fail_case(s, v, msg);
+    } else if (!bl_tk_finished(&h.kit)) {
+        snprintf(msg, sizeof msg, "not the scripted exchange: %s", bl_tk_report(&h.kit));
         fail_case(s, v, msg);
     }
     if (v == NULL || (v[0] == '\0' && s->empty_ok)) {
@@ -452,11 +463,11 @@ static void check_slot(const slot_t *s, const char *v)
     char form[8192];
     wire_form(s->kind == K_BEARER ? K_HEADER : s->kind, v, form, sizeof form);
     snprintf(want, sizeof want, "%s%s%s", s->before, form, s->after);
-    bool found = contains(h.script.sent, h.script.sent_len, want);
+    bool found = sent_contains(&h, want);
     if (!found && s->kind != K_PATH && dot_segment(v)) {
         /* outside a path a literal "." or ".." is harmless too */
         snprintf(want, sizeof want, "%s%s%s", s->before, v, s->after);
-        found = contains(h.script.sent, h.script.sent_len, want);
+        found = sent_contains(&h, want);
     }
     if (!found) {
         snprintf(msg, sizeof msg, "not found on the wire as \"%.120s\"", want);
@@ -464,17 +475,17 @@ static void check_slot(const slot_t *s, const char *v)
     }
     /* The request head stays plain ASCII with one CRLF per line, whatever the value. */
     const char *end = NULL;
-    for (size_t i = 0; i + 4u <= h.script.sent_len; i++) {
-        if (memcmp(h.script.sent + i, "\r\n\r\n", 4) == 0) {
-            end = h.script.sent + i;
+    for (size_t i = 0; i + 4u <= h.kit.capture_len; i++) {
+        if (memcmp((const char *)h.kit.capture + i, "\r\n\r\n", 4) == 0) {
+            end = (const char *)h.kit.capture + i;
             break;
         }
     }
-    for (const char *p = h.script.sent; end != NULL && p < end; p++) {
+    for (const char *p = (const char *)h.kit.capture; end != NULL && p < end; p++) {
         unsigned char c = (unsigned char)*p;
         if ((c < 0x20u && c != '\r' && c != '\n') || c >= 0x7Fu || (c == '\r' && p[1] != '\n') ||
             (c == '\n' && p[-1] != '\r')) {
-            snprintf(msg, sizeof msg, "request head holds byte 0x%02x at %zu", c, (size_t)(p - h.script.sent));
+            snprintf(msg, sizeof msg, "request head holds byte 0x%02x at %zu", c, (size_t)(p - (const char *)h.kit.capture));
             fail_case(s, v, msg);
             break;
         }
@@ -484,7 +495,7 @@ static void check_slot(const slot_t *s, const char *v)
         snprintf(seg, sizeof seg, "/%s/", v);
         char last[8];
         snprintf(last, sizeof last, "/%s ", v);
-        if (contains(h.script.sent, h.script.sent_len, seg) || contains(h.script.sent, h.script.sent_len, last)) {
+        if (sent_contains(&h, seg) || sent_contains(&h, last)) {
             fail_case(s, v, "sent as a raw dot-segment: the server resolves it to another resource");
         }
     }
@@ -609,14 +620,10 @@ static void nul_ends_the_value(void **state)
         static harness_t h;
         harness_init(&h, sizeof h.buf, 2);
         const slot_t *s = &slots[i];
-        step_t steps[] = {{STEP_DATA, answers[s->answer], 0},
-                          {s->answer2 >= 0 ? STEP_DATA : STEP_END, s->answer2 >= 0 ? answers[s->answer2] : NULL, 0},
-                          {STEP_END, NULL, 0}};
-        h.script.conn_steps[0] = steps;
-        h.script.conn_count = 1;
+        script_slot(&h, s);
         bl_status_t st = run_slot(s, &h, v);
         cases++;
-        if (st != BL_OK || contains(h.script.sent, h.script.sent_len, "X-Injected")) {
+        if (st != BL_OK || !bl_tk_finished(&h.kit) || sent_contains(&h, "X-Injected")) {
             fail_case(s, v, "the bytes after the NUL reached the wire, or \"ok\" was not accepted");
         }
     }
@@ -631,7 +638,7 @@ static void hostile_config(void **state)
     static const char *const bad_hosts[] = {"", "a\rb", "a\nb", "a b\r\nX: y", "a\tb", "a\x7f", "h\xc3\xa9st",
                                             "h\xff"};
     for (size_t i = 0; i < sizeof bad_hosts / sizeof bad_hosts[0]; i++) {
-        harness_t h;
+        static harness_t h;
         harness_init(&h, sizeof h.buf, 0);
         bl_client_config_t cfg = h.client.cfg;
         cfg.host = bad_hosts[i];
@@ -642,12 +649,12 @@ static void hostile_config(void **state)
             bl_heron_link_t link;
             bl_status_t st = bl_heron_update_link(&c, API_KEY, ITEM, TOKEN, &link);
             printf("FAIL host \"%s\" accepted by bl_client_init (call: %s, %zu bytes sent)\n", bad_hosts[i],
-                   bl_status_str(st), h.script.sent_len);
+                   bl_status_str(st), h.kit.bytes_sent);
             failures++;
         }
     }
     char *long_host = dup_fill(BL_MAX_VALUE_LEN + 1u, 'h');
-    harness_t h;
+    static harness_t h;
     harness_init(&h, sizeof h.buf, 0);
     bl_client_config_t cfg = h.client.cfg;
     cfg.host = long_host;
@@ -665,8 +672,8 @@ static void hostile_config(void **state)
         bl_status_t st = bl_heron_update_link(&h.client, API_KEY, ITEM, TOKEN, &link);
         cases++;
         assert_int_equal(st, BL_ERR_INVALID_ARG);
-        assert_int_equal(h.script.connects, 0);
-        assert_int_equal(h.script.sent_len, 0);
+        assert_int_equal(h.kit.connects, 0);
+        assert_int_equal(h.kit.bytes_sent, 0);
     }
     assert_int_equal(failures - before, 0);
 }
@@ -717,8 +724,8 @@ static void null_arguments(void **state)
     assert_int_equal(bl_moneykit_list_links(c, &auth, NULL), BL_ERR_INVALID_ARG);
     bl_moneykit_list_init(&mk_list, 0, NULL, NULL);
     assert_int_equal(bl_moneykit_list_links(c, &auth, &mk_list), BL_ERR_INVALID_ARG);
-    assert_int_equal(h.script.connects, 0);
-    assert_int_equal(h.script.sent_len, 0);
+    assert_int_equal(h.kit.connects, 0);
+    assert_int_equal(h.kit.bytes_sent, 0);
     /* Values the caller passes to helpers: out of range, or nowhere to write. */
     assert_string_equal(bl_status_str(BL_STATUS_COUNT), "BL_ERR_?");
     assert_string_equal(bl_status_str((bl_status_t)-1), "BL_ERR_?");
@@ -738,8 +745,8 @@ static void config_fields(void **state)
     static harness_t h;
     harness_init(&h, sizeof h.buf, 0);
     const bl_client_config_t good = h.client.cfg;
-    bl_transport_t t = h.transport;
-    bl_clock_t k = h.clock;
+    bl_transport_t t = h.kit.transport;
+    bl_clock_t k = h.kit.clock;
     bl_client_t c;
     assert_int_equal(bl_client_init(NULL, &good), BL_ERR_INVALID_ARG);
     assert_int_equal(bl_client_init(&c, NULL), BL_ERR_INVALID_ARG);
@@ -783,7 +790,7 @@ static void config_fields(void **state)
     assert_int_not_equal(h.client.rng, 0);
     assert_int_equal(bl_client_wait_ms(&h.client), 0);
     bl_client_close(&h.client); /* not connected: nothing to close */
-    assert_int_equal(h.script.closes, 0);
+    assert_int_equal(h.kit.closes, 0);
     cases++;
 }
 

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "scripted_transport.h"
+#include "harness.h"
 
 #define API_KEY "hrn_key_0123456789"
 #define TOKEN "access-sandbox-de3ce8ef"
@@ -76,23 +76,43 @@ static bl_status_t call(harness_t *h, int which)
 
 static const char *const call_names[] = {"update-link", "list-links", "token", "exchange", "mk-list", "delete"};
 
-/* Run @p resp (one connection; later ones close at once) with pieces of
- * @p piece bytes (0 = as much as fits). */
+/* The request each call sends. */
+static const char *const call_methods[] = {"PUT", "GET", "POST", "POST", "GET", "DELETE"};
+static const char *const call_paths[] = {"/api/integration_links/{item_id}", "/api/end_users/{end_user}/integration_links",
+                                         "/auth/token", "/link-session/exchange-token", "/links",
+                                         "/api/integrations/{heron_id}/links"};
+
+/* The server of call @p which: reads the request, answers @p len bytes of
+ * @p resp in pieces of @p piece bytes (0 = as much as fits), closes; each
+ * retry finds a server that reads the request and closes at once. */
+static void script_answer(harness_t *h, int which, const char *resp, size_t len, size_t piece)
+{
+    TK(bl_tk_expect(&h->kit, call_methods[which], call_paths[which]));
+    harness_answer(h, resp, len, piece);
+    TK(bl_tk_close(&h->kit));
+    for (uint32_t i = 0; i < h->client.cfg.max_retries; i++) {
+        TK(bl_tk_expect(&h->kit, call_methods[which], call_paths[which]));
+        TK(bl_tk_close(&h->kit));
+    }
+}
+
+/* Run call @p which against @p resp (script_answer), then check what
+ * holds for every hostile answer. */
 static bl_status_t run(harness_t *h, int which, const char *resp, size_t len, size_t piece)
 {
     harness_init(h, sizeof h->buf, 2);
-    step_t steps[] = {{STEP_DATA, resp, len}, {STEP_END, NULL, 0}};
-    h->script.conn_steps[0] = steps;
-    h->script.conn_count = 1;
-    h->script.piece = piece;
-    uint32_t start = h->script.now;
+    script_answer(h, which, resp, len, piece);
+    uint32_t start = bl_tk_now(&h->kit);
     bl_status_t st = call(h, which);
-    assert_true(h->script.now - start <= h->client.cfg.timeout_ms);
+    assert_true(bl_tk_now(&h->kit) - start <= h->client.cfg.timeout_ms);
     assert_int_equal(h->client.last.status, st);
     if (st == BL_ERR_RECV || st == BL_ERR_TIMEOUT || st == BL_ERR_HTTP_MALFORMED || st == BL_ERR_RESPONSE_TOO_LARGE ||
         st == BL_ERR_OUTCOME_UNKNOWN) {
         assert_false(h->client.connected); /* a broken or unread answer never leaves the connection for reuse */
     }
+    /* Nothing off script, and one request per attempt. */
+    harness_no_mismatch(h);
+    assert_int_equal(h->kit.request_total, h->client.last.attempts);
     return st;
 }
 
@@ -508,10 +528,9 @@ static void deep_nesting_and_token_budget(void **state)
     harness_init(&h, sizeof h.buf, 0);
     h.client.cfg.tokens = many;
     h.client.cfg.token_count = 4096;
-    step_t steps[] = {{STEP_DATA, resp, rn}, {STEP_END, NULL, 0}};
-    h.script.conn_steps[0] = steps;
-    h.script.conn_count = 1;
+    script_answer(&h, C_UPDATE, resp, rn, 0);
     assert_int_equal(call(&h, C_UPDATE), BL_OK);
+    harness_no_mismatch(&h);
     assert_string_equal(last_link.item_id.ptr, ITEM);
     /* Deep nesting inside a streamed list element and around it. */
     n = (size_t)snprintf(body, sizeof body, "{\"links\":[{\"x\":");
@@ -541,10 +560,9 @@ static void deep_nesting_and_token_budget(void **state)
     }
     n += (size_t)snprintf(body + n, sizeof body - n, "}");
     rn = answer(resp, sizeof resp, "HTTP/1.1 200 OK", body);
-    step_t tsteps[] = {{STEP_DATA, resp, rn}, {STEP_END, NULL, 0}};
-    h.script.conn_steps[0] = tsteps;
-    h.script.conn_count = 1;
+    script_answer(&h, C_TOKEN, resp, rn, 0);
     assert_int_equal(call(&h, C_TOKEN), BL_ERR_JSON_TOKENS);
+    harness_no_mismatch(&h);
     n_cases += 5;
 }
 
@@ -655,6 +673,8 @@ static void absurd_waits(void **state)
             /* Told to wait for ages: the caller is told so too. */
             assert_true(bl_client_wait_ms(&h.client) > BL_RETRY_AFTER_MAX_MS);
             assert_int_equal(h.client.last.attempts, 1);
+        } else {
+            harness_finished(&h); /* backed off and tried all three */
         }
     }
 }
@@ -713,7 +733,12 @@ static void hostile_lists(void **state)
 /* ------------------------------------------------------- trickling server */
 
 /* One byte per recv, forever, each recv taking `step` ms of the fake clock
- * (or timing out when that is longer than the time it was given). */
+ * (or timing out when that is longer than the time it was given).
+ *
+ * Not a test-kit script: the kit's clock moves only on stalls, waits and
+ * sleeps, not per piece of an answer or per send, and a 1 ms trickle up to
+ * a 5 s deadline would be thousands of steps. So this one server stays a
+ * generator of its own (the client under test is still the harness's). */
 typedef struct trickle {
     const char *head;      /* sent once */
     const char *loop;      /* then this, over and over */
@@ -813,8 +838,9 @@ static void trickle_case(int which, const char *head, const char *loop, uint32_t
     cfg.token_count = 256;
     cfg.timeout_ms = 5000;
     cfg.max_retries = 2;
-    harness_t *h = malloc(sizeof *h);
-    assert_non_null(h);
+    static harness_t hh; /* only its client: the transport is the trickle */
+    harness_t *h = &hh;
+    memset(h, 0, sizeof *h);
     assert_int_equal(bl_client_init(&h->client, &cfg), BL_OK);
     uint32_t start = t.now;
     bl_status_t st = call(h, which);
@@ -824,7 +850,6 @@ static void trickle_case(int which, const char *head, const char *loop, uint32_t
         fail_msg("trickle (%s, step %u ms): got %s after %u ms (%d recvs), want %s within %u ms + one step",
                  call_names[which], step, bl_status_str(st), spent, t.recvs, bl_status_str(want), cfg.timeout_ms);
     }
-    free(h);
 }
 
 static void trickling_server(void **state)
@@ -860,21 +885,20 @@ static void trickling_server(void **state)
 
 /* ------------------------------------------- statuses a server chooses */
 
-/* Several answers on one connection (keep-alive), checked in order. */
+/* Several answers on one connection (keep-alive), one request each, in
+ * order; a request past the last answer is off script. */
 static bl_status_t run_seq(harness_t *h, int which, const char *const *answers, size_t n, uint32_t retries)
 {
-    static step_t steps[8];
     harness_init(h, sizeof h->buf, retries);
     for (size_t i = 0; i < n; i++) {
-        steps[i].kind = STEP_DATA;
-        steps[i].data = answers[i];
-        steps[i].len = 0;
+        TK(bl_tk_expect(&h->kit, call_methods[which], call_paths[which]));
+        TK(bl_tk_answer(&h->kit, answers[i]));
     }
-    steps[n].kind = STEP_END;
-    h->script.conn_steps[0] = steps;
-    h->script.conn_count = 1;
     n_cases++;
-    return call(h, which);
+    bl_status_t st = call(h, which);
+    harness_no_mismatch(h);
+    assert_int_equal(h->kit.request_total, h->client.last.attempts);
+    return st;
 }
 
 static char seq_buf[8][1024];
@@ -894,38 +918,47 @@ static void server_statuses(void **state)
     const char *const a502[] = {ans(1, "HTTP/1.1 502 Bad Gateway", "<html/>"), ok};
     assert_int_equal(run_seq(&h, C_UPDATE, a502, 2, 2), BL_OK);
     assert_int_equal(h.client.last.attempts, 2);
-    assert_true(h.script.slept > 0u);
+    assert_true(h.kit.slept_ms > 0u);
+    harness_finished(&h);
     const char *const a504[] = {ans(1, "HTTP/1.1 504 Gateway Timeout", ""), ok};
     assert_int_equal(run_seq(&h, C_UPDATE, a504, 2, 2), BL_OK);
+    harness_finished(&h);
     /* ... but not for an exchange: it may have been processed. */
     const char *const x504[] = {ans(1, "HTTP/1.1 504 Gateway Timeout", "")};
     assert_int_equal(run_seq(&h, C_EXCHANGE, x504, 1, 2), BL_ERR_API);
     assert_int_equal(h.client.last.attempts, 1);
+    harness_finished(&h);
     /* Retry-After: 0 retries at once, without sleeping. */
     const char *const now503[] = {ans(1, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0", ""), ok};
     assert_int_equal(run_seq(&h, C_UPDATE, now503, 2, 2), BL_OK);
-    assert_int_equal(h.script.slept, 0);
+    assert_int_equal(h.kit.slept_ms, 0);
+    harness_finished(&h);
     /* An epoch x-ratelimit-reset before the server's Date: nothing to wait. */
     const char *const past[] = {ans(1, "HTTP/1.1 429 Too Many Requests\r\nDate: Sat, 22 Nov 2025 14:51:00 GMT\r\n"
                                        "x-ratelimit-reset: 1700000000", "{\"code\":429}"), ok};
     assert_int_equal(run_seq(&h, C_UPDATE, past, 2, 2), BL_OK);
+    harness_finished(&h);
     /* A Retry-After date without a Date header cannot be turned into a wait. */
     const char *const nodate[] = {ans(1, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: Fri, 31 Dec 2100 23:59:59 GMT",
                                       "{\"code\":429}")};
     assert_int_equal(run_seq(&h, C_UPDATE, nodate, 1, 0), BL_ERR_RATE_LIMITED);
     assert_int_equal(h.client.last.retry_after_ms, -1);
+    harness_finished(&h);
     /* MoneyKit's 429 is rate limited too. */
     const char *const mk429[] = {ans(1, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 600",
                                      "{\"error_code\":\"api_error.rate_limit_exceeded\",\"error_message\":\"slow\"}")};
     assert_int_equal(run_seq(&h, C_EXCHANGE, mk429, 1, 2), BL_ERR_RATE_LIMITED);
     assert_string_equal(h.client.last.api_code.ptr, "api_error.rate_limit_exceeded");
+    harness_finished(&h);
     /* Heron's error code as text, or null. */
     const char *const code_text[] = {ans(1, "HTTP/1.1 400 BAD REQUEST", "{\"code\":\"E42\",\"description\":\"bad\",\"name\":\"Bad\"}")};
     assert_int_equal(run_seq(&h, C_UPDATE, code_text, 1, 0), BL_ERR_API);
     assert_string_equal(h.client.last.api_code.ptr, "E42");
+    harness_finished(&h);
     const char *const code_null[] = {ans(1, "HTTP/1.1 400 BAD REQUEST", "{\"code\":null,\"description\":\"bad\"}")};
     assert_int_equal(run_seq(&h, C_UPDATE, code_null, 1, 0), BL_ERR_API);
     assert_int_equal(h.client.last.api_code.presence, BL_NULL);
+    harness_finished(&h);
 }
 
 static void moneykit_auth_answers(void **state)
@@ -944,65 +977,65 @@ static void moneykit_auth_answers(void **state)
     /* Set token, 401 expired, no credentials to renew it: the API error stands. */
     const char *const a1[] = {expired};
     assert_int_equal(run_seq(&h, C_EXCHANGE, a1, 1, 2), BL_ERR_API);
+    harness_finished(&h);
     /* Another 401 is not a reason to renew. */
     harness_init(&h, sizeof h.buf, 2);
-    static step_t s2[4];
-    s2[0] = (step_t){STEP_DATA, other401, 0};
-    s2[1] = (step_t){STEP_END, NULL, 0};
-    h.script.conn_steps[0] = s2;
-    h.script.conn_count = 1;
+    TK(bl_tk_expect(&h.kit, "POST", "/link-session/exchange-token"));
+    TK(bl_tk_answer(&h.kit, other401));
     bl_moneykit_auth_t a;
     bl_moneykit_auth_init(&a, "id", "secret");
     assert_int_equal(bl_moneykit_auth_set_token(&a, "t0"), BL_OK);
     bl_moneykit_exchange_t ex;
     assert_int_equal(bl_moneykit_exchange_token(&h.client, &a, "x", &ex), BL_ERR_API);
     assert_int_equal(h.client.last.attempts, 1);
+    harness_finished(&h);
     /* Expired twice in a row: renewed once, then the error stands. */
     harness_init(&h, sizeof h.buf, 2);
-    static step_t s3[6];
-    s3[0] = (step_t){STEP_DATA, expired, 0};
-    s3[1] = (step_t){STEP_DATA, tok, 0};
-    s3[2] = (step_t){STEP_DATA, expired, 0};
-    s3[3] = (step_t){STEP_END, NULL, 0};
-    h.script.conn_steps[0] = s3;
-    h.script.conn_count = 1;
+    TK(bl_tk_expect(&h.kit, "POST", "/link-session/exchange-token"));
+    TK(bl_tk_answer(&h.kit, expired));
+    TK(bl_tk_expect(&h.kit, "POST", "/auth/token"));
+    TK(bl_tk_answer(&h.kit, tok));
+    TK(bl_tk_expect(&h.kit, "POST", "/link-session/exchange-token"));
+    TK(bl_tk_answer(&h.kit, expired));
     bl_moneykit_auth_init(&a, "id", "secret");
     assert_int_equal(bl_moneykit_auth_set_token(&a, "t0"), BL_OK);
     assert_int_equal(bl_moneykit_exchange_token(&h.client, &a, "x", &ex), BL_ERR_API);
+    harness_finished(&h);
     /* A token issued already stale (expires_in -1) is fetched again before use. */
     harness_init(&h, sizeof h.buf, 2);
-    static step_t s4[6];
-    s4[0] = (step_t){STEP_DATA, stale, 0};
-    s4[1] = (step_t){STEP_DATA, exch, 0};
-    s4[2] = (step_t){STEP_END, NULL, 0};
-    h.script.conn_steps[0] = s4;
-    h.script.conn_count = 1;
+    TK(bl_tk_expect(&h.kit, "POST", "/auth/token"));
+    TK(bl_tk_answer(&h.kit, stale));
     bl_moneykit_auth_init(&a, "id", "secret");
     assert_int_equal(bl_moneykit_fetch_token(&h.client, &a), BL_OK);
     assert_int_equal(a.expires_in_s, -1);
-    s4[0] = (step_t){STEP_DATA, tok, 0};
+    harness_finished(&h);
     harness_init(&h, sizeof h.buf, 2);
-    h.script.conn_steps[0] = s4;
-    h.script.conn_count = 1;
+    TK(bl_tk_expect(&h.kit, "POST", "/auth/token"));
+    TK(bl_tk_answer(&h.kit, tok));
+    TK(bl_tk_expect(&h.kit, "POST", "/link-session/exchange-token"));
+    TK(bl_tk_answer(&h.kit, exch));
     assert_int_equal(bl_moneykit_exchange_token(&h.client, &a, "x", &ex), BL_OK);
     assert_string_equal(bl_moneykit_auth_token(&a), "t2");
     assert_int_equal(ex.link.products.identity.settings.presence, BL_NULL);
+    harness_finished(&h);
     /* Stale, and no credentials to renew it: it is sent as it is. */
     harness_init(&h, sizeof h.buf, 2);
-    s4[0] = (step_t){STEP_DATA, stale, 0};
-    s4[1] = (step_t){STEP_END, NULL, 0};
-    h.script.conn_steps[0] = s4;
-    h.script.conn_count = 1;
+    TK(bl_tk_expect(&h.kit, "POST", "/auth/token"));
+    TK(bl_tk_answer(&h.kit, stale));
     bl_moneykit_auth_init(&a, "id", "secret");
     assert_int_equal(bl_moneykit_fetch_token(&h.client, &a), BL_OK);
+    harness_finished(&h);
     a.client_id = NULL;
     a.client_secret = NULL;
-    s4[0] = (step_t){STEP_DATA, exch, 0};
     harness_init(&h, sizeof h.buf, 2);
-    h.script.conn_steps[0] = s4;
-    h.script.conn_count = 1;
+    TK(bl_tk_expect(&h.kit, "POST", "/link-session/exchange-token"));
+    TK(bl_tk_answer(&h.kit, exch));
     assert_int_equal(bl_moneykit_exchange_token(&h.client, &a, "x", &ex), BL_OK);
-    assert_true(contains(h.script.sent, h.script.sent_len, "Authorization: Bearer t1\r\n"));
+    assert_true(sent_contains(&h, "Authorization: Bearer t1\r\n"));
+    bl_tk_request_t req;
+    harness_request(&h, 0, &req);
+    assert_true(bl_tk_header_is(&req, "Authorization", "Bearer t1"));
+    harness_finished(&h);
     n_cases += 6;
 }
 
@@ -1022,7 +1055,7 @@ static void odd_but_valid_headers(void **state)
     assert_true(h.client.connected);
     bl_client_close(&h.client); /* the caller hangs up a kept connection */
     assert_false(h.client.connected);
-    assert_int_equal(h.script.closes, 1);
+    assert_int_equal(h.kit.closes, 1);
     /* A chunk size followed by a tab and an extension. */
     n = (size_t)snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%zx\t;a=b\r\n%s\r\n0\r\n\r\n",
                          strlen(update_ok_body), update_ok_body);

@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "scripted_transport.h"
+#include "harness.h"
 
 #define API_KEY "hk_Q9x7Vt2LmP4rZ8sW1nB6"
 #define PLAID "access-prod-7Yh3Kq9Wm2Xc5Vb8Nd1Zf4"
@@ -128,26 +128,33 @@ static const char *chunked(int slot, const char *head, const char *body, size_t 
     "\"state\":\"connected\",\"products\":{}}"
 #define TOKEN_BODY "{\"access_token\":\"" ISSUED "\",\"token_type\":\"bearer\",\"expires_in\":3600}"
 
-/* Run `fn` against the answers (one connection), then scan. */
+/* Run `fn` against the answers (one connection, then it closes), then
+ * scan. Each retry the client may make meets a server that reads the
+ * request and closes at once. */
 typedef bl_status_t (*call_fn)(harness_t *h);
 
 static bl_status_t scenario(const char *name, size_t buf_size, call_fn fn, const char *const *answers, size_t n,
                             size_t piece)
 {
     static harness_t h;
-    static step_t steps[8];
     setup(&h, buf_size);
     for (size_t i = 0; i < n; i++) {
-        steps[i].kind = STEP_DATA;
-        steps[i].data = answers[i];
-        steps[i].len = 0;
+        TK(bl_tk_expect(&h.kit, NULL, NULL));
+        harness_answer(&h, answers[i], strlen(answers[i]), piece);
     }
-    steps[n].kind = STEP_END;
-    h.script.conn_steps[0] = steps;
-    h.script.conn_count = 1;
-    h.script.piece = piece;
+    size_t answered = h.kit.step_count; /* every answer is read (or hung up on) by then */
+    TK(bl_tk_close(&h.kit));
+    for (uint32_t i = 0; i < h.client.cfg.max_retries; i++) {
+        TK(bl_tk_expect(&h.kit, NULL, NULL));
+        TK(bl_tk_close(&h.kit));
+    }
     bl_status_t st = fn(&h);
     check_clean(&h, name, st);
+    harness_no_mismatch(&h);
+    if (h.kit.next < answered) {
+        printf("FAIL %s: the script stopped at %s\n", name, bl_tk_report(&h.kit));
+        failures++;
+    }
     return st;
 }
 
@@ -309,15 +316,28 @@ static void heron_calls_clean(void **state)
     bl_status_t st = bl_heron_create_link(&h.client, API_KEY, "itg_1", &nl, &hl);
     assert_int_equal(st, BL_ERR_REQUEST_TOO_LARGE);
     check_clean(&h, "heron create-link request too large", st);
-    /* Send and connect failures. */
+    /* Send and connect failures: cut after 40 bytes; broken on every attempt. */
     setup(&h, 4096);
-    h.script.send_fail_at = 40;
+    h.client.cfg.max_retries = 0;
+    TK(bl_tk_expect(&h.kit, "POST", "/api/integrations/itg_1/links"));
+    TK(bl_tk_send_fails(&h.kit, 40, BL_IO_ERROR));
     assert_int_equal(heron_create(&h), BL_ERR_SEND);
+    assert_int_equal(h.kit.bytes_sent, 40);
     check_clean(&h, "heron create-link send error", BL_ERR_SEND);
     setup(&h, 4096);
-    h.script.connect_fail = BL_ERR_CONNECT;
-    h.script.connect_fail_times = 9;
+    for (int i = 0; i < 3; i++) {
+        TK(bl_tk_connect(&h.kit));
+        TK(bl_tk_reset_conn(&h.kit));
+    }
+    assert_int_equal(heron_create(&h), BL_ERR_SEND);
+    harness_finished(&h);
+    check_clean(&h, "heron create-link send error on every attempt", BL_ERR_SEND);
+    setup(&h, 4096);
+    for (int i = 0; i < 3; i++) {
+        TK(bl_tk_refuse(&h.kit, BL_ERR_CONNECT));
+    }
     assert_int_equal(heron_update(&h), BL_ERR_CONNECT);
+    harness_finished(&h);
     check_clean(&h, "heron update-link connect refused", BL_ERR_CONNECT);
     assert_int_equal(failures, 0);
 }
@@ -349,8 +369,11 @@ static void moneykit_calls_clean(void **state)
         answer(7, "HTTP/1.1 401 Unauthorized", "{\"error_code\":\"api_error.auth.unauthorized\",\"error_message\":\"bad client\"}"));
     static harness_t h;
     setup(&h, 4096);
-    h.script.send_fail_at = 100;
+    h.client.cfg.max_retries = 0;
+    TK(bl_tk_expect(&h.kit, "POST", "/auth/token"));
+    TK(bl_tk_send_fails(&h.kit, 100, BL_IO_ERROR));
     assert_int_equal(mk_token(&h), BL_ERR_SEND);
+    assert_int_equal(h.kit.bytes_sent, 100);
     check_clean(&h, "moneykit token send error", BL_ERR_SEND);
     setup(&h, 256);
     assert_int_equal(mk_exchange(&h), BL_ERR_REQUEST_TOO_LARGE);
@@ -382,23 +405,24 @@ static void token_answer_leaves_no_copy(void **state)
     static harness_t h;
     static const char cut[] =
         "HTTP/1.1 201 Created\r\nContent-Length: 200\r\n\r\n{\"access_token\":\"" ISSUED "\",\"token_type\":";
-    step_t cut_steps[] = {{STEP_DATA, cut, 0}, {STEP_CLOSE, NULL, 0}};
     setup(&h, 4096);
     for (size_t i = 0; i < 3; i++) {
-        h.script.conn_steps[i] = cut_steps;
+        TK(bl_tk_expect(&h.kit, "POST", "/auth/token"));
+        TK(bl_tk_answer(&h.kit, cut));
+        TK(bl_tk_close(&h.kit));
     }
-    h.script.conn_count = 3;
     bl_status_t st = mk_token(&h);
     assert_int_equal(st, BL_ERR_RECV);
+    harness_finished(&h);
     check_clean(&h, "token, answer cut after the token on every attempt", st);
 
     setup(&h, 4096);
     h.client.cfg.token_count = 4;
-    step_t steps[] = {{STEP_DATA, tok, 0}, {STEP_END, NULL, 0}};
-    h.script.conn_steps[0] = steps;
-    h.script.conn_count = 1;
+    TK(bl_tk_expect(&h.kit, "POST", "/auth/token"));
+    TK(bl_tk_answer(&h.kit, tok));
     st = mk_token(&h);
     assert_int_equal(st, BL_ERR_JSON_TOKENS);
+    harness_finished(&h);
     check_clean(&h, "token, more JSON tokens than the array", st);
     assert_int_equal(failures, 0);
 }

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "scripted_transport.h"
+#include "harness.h"
 
 #define HEADERS                                                                                                     \
     "Date: Sun, 22 Nov 2026 12:00:00 GMT\r\nServer: nginx\r\nContent-Type: application/json\r\n"                    \
@@ -153,6 +153,13 @@ static bl_status_t call_mk_list(harness_t *h)
     return bl_moneykit_list_links(&h->client, jwt_auth(), &list);
 }
 
+/* One request, any method and path, answered with @p response. */
+static void script_one(harness_t *h, const char *response)
+{
+    TK(bl_tk_expect(&h->kit, NULL, NULL));
+    TK(bl_tk_answer(&h->kit, response));
+}
+
 /* Smallest buffer (and token count) with which the call succeeds. */
 static void measure(const char *name, call_fn fn, const char *response, size_t buf_min_macro, size_t tokens_macro)
 {
@@ -160,26 +167,26 @@ static void measure(const char *name, call_fn fn, const char *response, size_t b
     size_t min_buf = 0;
     for (size_t size = 256; size <= sizeof h.buf; size++) {
         harness_init(&h, size, 0);
-        step_t steps[] = {{STEP_DATA, response, 0}, {STEP_END, NULL, 0}};
-        h.script.conn_steps[0] = steps;
-        h.script.conn_count = 1;
+        script_one(&h, response);
         if (fn(&h) == BL_OK) {
+            harness_finished(&h);
             min_buf = size;
             break;
         }
+        harness_no_mismatch(&h);
     }
-    size_t request = h.script.sent_len;
+    size_t request = h.kit.capture_len;
     size_t min_tokens = 0;
     for (size_t t = 1; t <= 256; t++) {
         harness_init(&h, sizeof h.buf, 0);
         h.client.cfg.token_count = t;
-        step_t steps[] = {{STEP_DATA, response, 0}, {STEP_END, NULL, 0}};
-        h.script.conn_steps[0] = steps;
-        h.script.conn_count = 1;
+        script_one(&h, response);
         if (fn(&h) == BL_OK) {
+            harness_finished(&h);
             min_tokens = t;
             break;
         }
+        harness_no_mismatch(&h);
     }
     printf("%-24s request %4zu B, response %4zu B, minimum work buffer %4zu B (documented %4zu), tokens %3zu "
            "(documented %3zu)\n",
