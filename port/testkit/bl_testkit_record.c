@@ -46,9 +46,9 @@ static void put_step(bl_tk_recorder_t *r, const char *line)
 
 /* ------------------------------------------------------------ masking */
 
-static char lower(char c)
+static uint8_t lower(uint8_t c)
 {
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
 }
 
 static bool ieq(const uint8_t *p, size_t n, const char *word)
@@ -58,7 +58,7 @@ static bool ieq(const uint8_t *p, size_t n, const char *word)
         return false;
     }
     for (size_t i = 0; i < n; i++) {
-        if (lower((char)p[i]) != word[i]) {
+        if (lower(p[i]) != (uint8_t)word[i]) {
             return false;
         }
     }
