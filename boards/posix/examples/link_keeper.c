@@ -45,7 +45,7 @@ static lk_verdict_t finish(link_keeper_t *k, const bl_client_t *c, lk_verdict_t 
 
 /* Try again later: when the server said (Retry-After, rate-limit reset),
  * else after our own back-off, which doubles so a device that is offline
- * for a day does not call every 30 s. */
+ * for a day does not call every minute. */
 static lk_verdict_t retry_later(link_keeper_t *k, const bl_client_t *c, const char *why)
 {
     uint32_t wait = bl_client_wait_ms(c);

@@ -43,7 +43,7 @@ extern "C" {
 /** A healthy link is checked again after this long (1 hour). */
 #define LK_CHECK_EVERY_MS 3600000u
 /** First wait after a failure the server gave no wait for; doubles each time. */
-#define LK_BACKOFF_FIRST_MS 30000u
+#define LK_BACKOFF_FIRST_MS 60000u
 /** Longest such wait (1 hour). */
 #define LK_BACKOFF_MAX_MS 3600000u
 /** Pages of MoneyKit links walked at most when looking for the device's link. */

@@ -55,7 +55,7 @@ static int setup(void **state)
     kc.moneykit = &client;
     kc.auth = &auth;
     kc.renew = renew;
-    kc.device_tag = "seq:4"; /* the tag of a link on the fixture list's last page */
+    kc.device_tag = "seq:3"; /* the tag of a link on the fixture list's second page */
     lk_init(&keeper, &kc);
     renewals = 0;
     return 0;
@@ -155,6 +155,12 @@ static void heron_needs_login_flags_device(void **state)
     add(BL_TK_FIX_HERON_UPDATE_LINK_OK);
     assert_verdict(lk_refresh_heron(&keeper, "item-1", "access-sandbox-3"), LK_HEALTHY);
     assert_false(keeper.needs_user);
+    /* The bank connection was removed at Plaid. */
+    add_answer("PUT", "/api/integration_links/{item_id}", "200 OK",
+               "{\"integration_link\":{\"item_id\":\"item-1\",\"status\":\"deleted_in_plaid\"}}");
+    assert_verdict(lk_refresh_heron(&keeper, "item-1", "access-sandbox-3"), LK_NEEDS_USER);
+    assert_true(keeper.needs_user);
+    assert_played();
 }
 
 static void heron_bad_key_is_no_user_matter(void **state)
@@ -169,20 +175,16 @@ static void heron_bad_key_is_no_user_matter(void **state)
 static void heron_429_schedules_at_retry_after(void **state)
 {
     (void)state;
-    /* banklink itself honours a short Retry-After twice (its retries), on
-     * the kit's clock; then the keeper schedules the next attempt. */
+    /* Retry-After: 30 is past the call's deadline: banklink hands the wait
+     * to the keeper at once, which schedules the next attempt on it. */
     add(BL_TK_FIX_HERON_UPDATE_LINK_429);
-    add(BL_TK_FIX_HERON_UPDATE_LINK_429);
-    add(BL_TK_FIX_HERON_UPDATE_LINK_429);
-    uint32_t start = bl_tk_now(&kit);
     assert_verdict(lk_refresh_heron(&keeper, "item-1", "access-sandbox-2"), LK_RETRY);
     int64_t retry_after = client.last.retry_after_ms;
-    assert_true(retry_after > 0);
-    assert_int_equal(kit.slept_ms, 2 * retry_after);
-    assert_int_equal(bl_tk_now(&kit), start + 2 * retry_after); /* and no real waiting */
+    assert_int_equal(retry_after, 30000);
+    assert_int_equal(kit.slept_ms, 0);
     assert_int_equal(keeper.next_due_ms, bl_tk_now(&kit) + retry_after);
     assert_played();
-    bl_tk_advance(&kit, (uint32_t)retry_after - 1u);
+    bl_tk_advance(&kit, (uint32_t)retry_after - 1u); /* no real waiting */
     assert_false(lk_due(&keeper, bl_tk_now(&kit)));
     bl_tk_advance(&kit, 1);
     assert_true(lk_due(&keeper, bl_tk_now(&kit)));
@@ -191,17 +193,20 @@ static void heron_429_schedules_at_retry_after(void **state)
     assert_played();
 }
 
-static void heron_429_long_wait_left_to_the_keeper(void **state)
+static void heron_429_short_wait_honoured_by_banklink(void **state)
 {
     (void)state;
-    /* Longer than banklink waits inside a call (BL_RETRY_AFTER_MAX_MS). */
+    /* A wait that fits the deadline: banklink sleeps it (on the kit's clock)
+     * and retries within the one call. */
     assert_int_equal(bl_tk_expect(&kit, "PUT", "/api/integration_links/{item_id}"), BL_OK);
-    assert_int_equal(bl_tk_answer(&kit, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 120\r\n"
+    assert_int_equal(bl_tk_answer(&kit, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\n"
                                         "Content-Length: 0\r\n\r\n"),
                      BL_OK);
-    assert_verdict(lk_refresh_heron(&keeper, "item-1", "access-sandbox-2"), LK_RETRY);
-    assert_int_equal(kit.slept_ms, 0);
-    assert_int_equal(keeper.next_due_ms, bl_tk_now(&kit) + 120000u);
+    add(BL_TK_FIX_HERON_UPDATE_LINK_OK);
+    uint32_t start = bl_tk_now(&kit);
+    assert_verdict(lk_refresh_heron(&keeper, "item-1", "access-sandbox-2"), LK_HEALTHY);
+    assert_int_equal(kit.slept_ms, 2000);
+    assert_int_equal(bl_tk_now(&kit), start + 2000);
     assert_played();
 }
 
@@ -248,6 +253,30 @@ static void moneykit_expired_token_renewed_once(void **state)
     assert_played();
 }
 
+static void moneykit_check_renews_expired_token(void **state)
+{
+    (void)state;
+    (void)snprintf(keeper.link_id, sizeof keeper.link_id, "mk_eqkWN34UEoa2NxyALG8pcV");
+    add(BL_TK_FIX_MONEYKIT_GET_LINK_EXPIRED_TOKEN);
+    add(BL_TK_FIX_MONEYKIT_GET_LINK_OK);
+    assert_verdict(lk_check_moneykit(&keeper), LK_HEALTHY);
+    assert_int_equal(renewals, 1);
+    assert_played();
+    bl_tk_request_t again = request(1);
+    assert_true(bl_tk_path_is(&again, "/links/mk_eqkWN34UEoa2NxyALG8pcV"));
+    assert_true(bl_tk_header_is(&again, "Authorization", "Bearer token-2"));
+}
+
+static void moneykit_429_schedules_at_retry_after(void **state)
+{
+    (void)state;
+    add(BL_TK_FIX_MONEYKIT_EXCHANGE_429); /* Retry-After: 30 */
+    assert_verdict(lk_connect_moneykit(&keeper, "c7318ff7-257c-490e-8242-03a815b223b7"), LK_RETRY);
+    assert_int_equal(keeper.next_due_ms, bl_tk_now(&kit) + 30000u);
+    assert_false(keeper.reconcile); /* a 429 was refused unprocessed: exchange again later */
+    assert_played();
+}
+
 static void moneykit_503_retried(void **state)
 {
     (void)state;
@@ -263,35 +292,58 @@ static void moneykit_503_retried(void **state)
 static void moneykit_outcome_unknown_reconciled(void **state)
 {
     (void)state;
-    static const uint16_t ragged[] = {7, 1, 64};
     add(BL_TK_FIX_MONEYKIT_EXCHANGE_DROPPED); /* sent, no answer: it may have happened */
-    add(BL_TK_FIX_MONEYKIT_LIST_LINKS_PAGES);
-    assert_int_equal(bl_tk_split(&kit, ragged, 3), BL_OK); /* the last page in pieces */
+    add(BL_TK_FIX_MONEYKIT_LIST_LINKS_PAGES); /* 5 links in 3 pages */
     assert_verdict(lk_connect_moneykit(&keeper, "c7318ff7-257c-490e-8242-03a815b223b7"), LK_HEALTHY);
-    assert_string_equal(keeper.link_id, "mk_bulk00004");
+    assert_string_equal(keeper.link_id, "mk_bulk00003"); /* tagged seq:3, on page 2 */
     assert_false(keeper.reconcile);
-    assert_played();
-    size_t n = bl_tk_request_count(&kit);
-    assert_true(n >= 2);
-    for (size_t i = 1; i < n; i++) { /* listed, never exchanged again */
+    assert_int_equal(bl_tk_request_count(&kit), 3);
+    for (size_t i = 1; i < 3; i++) { /* listed, never exchanged again */
         bl_tk_request_t r = request(i);
         assert_true(bl_tk_method_is(&r, "GET"));
         assert_true(bl_tk_path_is(&r, "/links"));
+    }
+    /* Found on page 2: page 3 (its request and answer) was not asked for. */
+    assert_false(kit.mismatch);
+    assert_int_equal(kit.step_count - kit.next, 2);
+}
+
+static void moneykit_outcome_unknown_reconciled_next_time(void **state)
+{
+    (void)state;
+    add(BL_TK_FIX_MONEYKIT_EXCHANGE_DROPPED);
+    for (int i = 0; i < 3; i++) { /* then the network is gone (banklink tries 3 times) */
+        assert_int_equal(bl_tk_refuse(&kit, BL_ERR_CONNECT), BL_OK);
+    }
+    assert_verdict(lk_connect_moneykit(&keeper, "c7318ff7-257c-490e-8242-03a815b223b7"), LK_RETRY);
+    assert_true(keeper.reconcile); /* still unknown */
+    assert_played();
+    bl_tk_advance(&kit, keeper.next_due_ms - bl_tk_now(&kit));
+    add(BL_TK_FIX_MONEYKIT_LIST_LINKS_PAGES);
+    assert_verdict(lk_connect_moneykit(&keeper, "c7318ff7-257c-490e-8242-03a815b223b7"), LK_HEALTHY);
+    assert_string_equal(keeper.link_id, "mk_bulk00003");
+    for (size_t i = 1; i < bl_tk_request_count(&kit); i++) { /* the second call only listed */
+        bl_tk_request_t r = request(i);
+        assert_true(bl_tk_method_is(&r, "GET"));
     }
 }
 
 static void moneykit_outcome_unknown_not_there(void **state)
 {
     (void)state;
+    static const uint16_t ragged[] = {7, 1, 64};
     keeper.cfg.device_tag = "device:not-listed";
     add(BL_TK_FIX_MONEYKIT_EXCHANGE_DROPPED);
     add(BL_TK_FIX_MONEYKIT_LIST_LINKS_PAGES);
+    assert_int_equal(bl_tk_split(&kit, ragged, 3), BL_OK); /* the last page in pieces */
     assert_verdict(lk_connect_moneykit(&keeper, "c7318ff7-257c-490e-8242-03a815b223b7"), LK_RETRY);
     assert_false(keeper.reconcile); /* every page listed: the exchange did not happen */
+    assert_int_equal(bl_tk_request_count(&kit), 4);
     assert_played();
     bl_tk_advance(&kit, keeper.next_due_ms - bl_tk_now(&kit));
     add(BL_TK_FIX_MONEYKIT_EXCHANGE_OK);
     assert_verdict(lk_connect_moneykit(&keeper, "c7318ff7-257c-490e-8242-03a815b223b7"), LK_HEALTHY);
+    assert_string_equal(keeper.link_id, "mk_eqkWN34UEoa2NxyALG8pcV");
     assert_played();
 }
 
@@ -329,11 +381,14 @@ int main(void)
         cmocka_unit_test_setup(heron_needs_login_flags_device, setup),
         cmocka_unit_test_setup(heron_bad_key_is_no_user_matter, setup),
         cmocka_unit_test_setup(heron_429_schedules_at_retry_after, setup),
-        cmocka_unit_test_setup(heron_429_long_wait_left_to_the_keeper, setup),
+        cmocka_unit_test_setup(heron_429_short_wait_honoured_by_banklink, setup),
         cmocka_unit_test_setup(heron_5xx_retried_with_backoff, setup),
         cmocka_unit_test_setup(moneykit_expired_token_renewed_once, setup),
+        cmocka_unit_test_setup(moneykit_check_renews_expired_token, setup),
+        cmocka_unit_test_setup(moneykit_429_schedules_at_retry_after, setup),
         cmocka_unit_test_setup(moneykit_503_retried, setup),
         cmocka_unit_test_setup(moneykit_outcome_unknown_reconciled, setup),
+        cmocka_unit_test_setup(moneykit_outcome_unknown_reconciled_next_time, setup),
         cmocka_unit_test_setup(moneykit_outcome_unknown_not_there, setup),
         cmocka_unit_test_setup(moneykit_needs_login_flags_device, setup),
     };

@@ -53,7 +53,7 @@ protected:
         kc.moneykit = &client;
         kc.auth = &auth;
         kc.renew = Renew;
-        kc.device_tag = "seq:4"; // the tag of a link on the fixture list's last page
+        kc.device_tag = "seq:3"; // the tag of a link on the fixture list's second page
         lk_init(&keeper, &kc);
         renewals = 0;
     }
@@ -150,6 +150,15 @@ TEST_F(LinkKeeper, HeronLoginRequiredFlagsDeviceUntilRefreshed)
     EXPECT_FALSE(keeper.needs_user);
 }
 
+TEST_F(LinkKeeper, HeronDeletedInPlaidFlagsDevice)
+{
+    AddAnswer("PUT", "/api/integration_links/{item_id}", "200 OK",
+              R"({"integration_link":{"item_id":"item-1","status":"deleted_in_plaid"}})");
+    EXPECT_EQ(lk_refresh_heron(&keeper, "item-1", "access-sandbox-2"), LK_NEEDS_USER) << keeper.reason;
+    EXPECT_TRUE(keeper.needs_user);
+    ExpectPlayed();
+}
+
 TEST_F(LinkKeeper, HeronBadKeyIsNoUserMatter)
 {
     Add(BL_TK_FIX_HERON_UPDATE_LINK_401);
@@ -160,20 +169,16 @@ TEST_F(LinkKeeper, HeronBadKeyIsNoUserMatter)
 
 TEST_F(LinkKeeper, Heron429SchedulesAtRetryAfter)
 {
-    // banklink itself honours a short Retry-After twice (its retries), on
-    // the kit's clock; then the keeper schedules the next attempt.
-    for (int i = 0; i < 3; i++) {
-        Add(BL_TK_FIX_HERON_UPDATE_LINK_429);
-    }
-    const uint32_t start = Now();
+    // Retry-After: 30 is past the call's deadline: banklink hands the wait
+    // to the keeper at once, which schedules the next attempt on it.
+    Add(BL_TK_FIX_HERON_UPDATE_LINK_429);
     EXPECT_EQ(lk_refresh_heron(&keeper, "item-1", "access-sandbox-2"), LK_RETRY) << keeper.reason;
     const int64_t retry_after = client.last.retry_after_ms;
-    ASSERT_GT(retry_after, 0);
-    EXPECT_EQ(kit.slept_ms, 2 * retry_after);
-    EXPECT_EQ(Now(), start + 2 * retry_after); // and no real waiting
+    ASSERT_EQ(retry_after, 30000);
+    EXPECT_EQ(kit.slept_ms, 0u);
     EXPECT_EQ(keeper.next_due_ms, Now() + retry_after);
     ExpectPlayed();
-    bl_tk_advance(&kit, static_cast<uint32_t>(retry_after) - 1u);
+    bl_tk_advance(&kit, static_cast<uint32_t>(retry_after) - 1u); // no real waiting
     EXPECT_FALSE(lk_due(&keeper, Now()));
     bl_tk_advance(&kit, 1);
     EXPECT_TRUE(lk_due(&keeper, Now()));
@@ -182,15 +187,18 @@ TEST_F(LinkKeeper, Heron429SchedulesAtRetryAfter)
     ExpectPlayed();
 }
 
-TEST_F(LinkKeeper, Heron429LongWaitLeftToTheKeeper)
+TEST_F(LinkKeeper, Heron429ShortWaitHonouredByBanklink)
 {
-    // Longer than banklink waits inside a call (BL_RETRY_AFTER_MAX_MS).
+    // A wait that fits the deadline: banklink sleeps it (on the kit's clock)
+    // and retries within the one call.
     ASSERT_EQ(bl_tk_expect(&kit, "PUT", "/api/integration_links/{item_id}"), BL_OK);
-    ASSERT_EQ(bl_tk_answer(&kit, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 120\r\nContent-Length: 0\r\n\r\n"),
+    ASSERT_EQ(bl_tk_answer(&kit, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\nContent-Length: 0\r\n\r\n"),
               BL_OK);
-    EXPECT_EQ(lk_refresh_heron(&keeper, "item-1", "access-sandbox-2"), LK_RETRY) << keeper.reason;
-    EXPECT_EQ(kit.slept_ms, 0u);
-    EXPECT_EQ(keeper.next_due_ms, Now() + 120000u);
+    Add(BL_TK_FIX_HERON_UPDATE_LINK_OK);
+    const uint32_t start = Now();
+    EXPECT_EQ(lk_refresh_heron(&keeper, "item-1", "access-sandbox-2"), LK_HEALTHY) << keeper.reason;
+    EXPECT_EQ(kit.slept_ms, 2000u);
+    EXPECT_EQ(Now(), start + 2000u);
     ExpectPlayed();
 }
 
@@ -237,6 +245,28 @@ TEST_F(LinkKeeper, MoneyKitExpiredTwiceRenewsOnlyOnce)
     ExpectPlayed();
 }
 
+TEST_F(LinkKeeper, MoneyKitCheckRenewsExpiredToken)
+{
+    std::snprintf(keeper.link_id, sizeof keeper.link_id, "mk_eqkWN34UEoa2NxyALG8pcV");
+    Add(BL_TK_FIX_MONEYKIT_GET_LINK_EXPIRED_TOKEN);
+    Add(BL_TK_FIX_MONEYKIT_GET_LINK_OK);
+    EXPECT_EQ(lk_check_moneykit(&keeper), LK_HEALTHY) << keeper.reason;
+    EXPECT_EQ(renewals, 1);
+    ExpectPlayed();
+    bl_tk_request_t again = Request(1);
+    EXPECT_TRUE(bl_tk_path_is(&again, "/links/mk_eqkWN34UEoa2NxyALG8pcV"));
+    EXPECT_EQ(Header(1, "Authorization"), "Bearer token-2");
+}
+
+TEST_F(LinkKeeper, MoneyKit429SchedulesAtRetryAfter)
+{
+    Add(BL_TK_FIX_MONEYKIT_EXCHANGE_429); // Retry-After: 30
+    EXPECT_EQ(lk_connect_moneykit(&keeper, kExchangeable), LK_RETRY) << keeper.reason;
+    EXPECT_EQ(keeper.next_due_ms, Now() + 30000u);
+    EXPECT_FALSE(keeper.reconcile); // a 429 was refused unprocessed: exchange again later
+    ExpectPlayed();
+}
+
 TEST_F(LinkKeeper, MoneyKit503Retried)
 {
     Add(BL_TK_FIX_MONEYKIT_EXCHANGE_503); // refused unprocessed: banklink may send it again
@@ -250,34 +280,56 @@ TEST_F(LinkKeeper, MoneyKit503Retried)
 
 TEST_F(LinkKeeper, MoneyKitOutcomeUnknownReconciled)
 {
-    static const uint16_t ragged[] = {7, 1, 64};
     Add(BL_TK_FIX_MONEYKIT_EXCHANGE_DROPPED); // sent, no answer: it may have happened
-    Add(BL_TK_FIX_MONEYKIT_LIST_LINKS_PAGES);
-    ASSERT_EQ(bl_tk_split(&kit, ragged, 3), BL_OK); // the last page in pieces
+    Add(BL_TK_FIX_MONEYKIT_LIST_LINKS_PAGES); // 5 links in 3 pages
     EXPECT_EQ(lk_connect_moneykit(&keeper, kExchangeable), LK_HEALTHY) << keeper.reason;
-    EXPECT_STREQ(keeper.link_id, "mk_bulk00004");
+    EXPECT_STREQ(keeper.link_id, "mk_bulk00003"); // tagged seq:3, on page 2
     EXPECT_FALSE(keeper.reconcile);
-    ExpectPlayed();
-    const size_t n = bl_tk_request_count(&kit);
-    ASSERT_GE(n, 2u);
-    for (size_t i = 1; i < n; i++) { // listed, never exchanged again
+    ASSERT_EQ(bl_tk_request_count(&kit), 3u);
+    for (size_t i = 1; i < 3; i++) { // listed, never exchanged again
         bl_tk_request_t r = Request(i);
         EXPECT_TRUE(bl_tk_method_is(&r, "GET")) << "request " << i;
         EXPECT_TRUE(bl_tk_path_is(&r, "/links")) << "request " << i;
+    }
+    // Found on page 2: page 3 (its request and answer) was not asked for.
+    EXPECT_FALSE(kit.mismatch) << bl_tk_report(&kit);
+    EXPECT_EQ(kit.step_count - kit.next, 2u);
+}
+
+TEST_F(LinkKeeper, MoneyKitOutcomeUnknownReconciledNextTime)
+{
+    Add(BL_TK_FIX_MONEYKIT_EXCHANGE_DROPPED);
+    for (int i = 0; i < 3; i++) { // then the network is gone (banklink tries 3 times)
+        ASSERT_EQ(bl_tk_refuse(&kit, BL_ERR_CONNECT), BL_OK);
+    }
+    EXPECT_EQ(lk_connect_moneykit(&keeper, kExchangeable), LK_RETRY) << keeper.reason;
+    EXPECT_TRUE(keeper.reconcile); // still unknown
+    ExpectPlayed();
+    bl_tk_advance(&kit, keeper.next_due_ms - Now());
+    Add(BL_TK_FIX_MONEYKIT_LIST_LINKS_PAGES);
+    EXPECT_EQ(lk_connect_moneykit(&keeper, kExchangeable), LK_HEALTHY) << keeper.reason;
+    EXPECT_STREQ(keeper.link_id, "mk_bulk00003");
+    for (size_t i = 1; i < bl_tk_request_count(&kit); i++) { // the second call only listed
+        bl_tk_request_t r = Request(i);
+        EXPECT_TRUE(bl_tk_method_is(&r, "GET")) << "request " << i;
     }
 }
 
 TEST_F(LinkKeeper, MoneyKitOutcomeUnknownNotThere)
 {
+    static const uint16_t ragged[] = {7, 1, 64};
     keeper.cfg.device_tag = "device:not-listed";
     Add(BL_TK_FIX_MONEYKIT_EXCHANGE_DROPPED);
     Add(BL_TK_FIX_MONEYKIT_LIST_LINKS_PAGES);
+    ASSERT_EQ(bl_tk_split(&kit, ragged, 3), BL_OK); // the last page in pieces
     EXPECT_EQ(lk_connect_moneykit(&keeper, kExchangeable), LK_RETRY) << keeper.reason;
     EXPECT_FALSE(keeper.reconcile); // every page listed: the exchange did not happen
+    EXPECT_EQ(bl_tk_request_count(&kit), 4u);
     ExpectPlayed();
     bl_tk_advance(&kit, keeper.next_due_ms - Now());
     Add(BL_TK_FIX_MONEYKIT_EXCHANGE_OK);
     EXPECT_EQ(lk_connect_moneykit(&keeper, kExchangeable), LK_HEALTHY) << keeper.reason;
+    EXPECT_STREQ(keeper.link_id, "mk_eqkWN34UEoa2NxyALG8pcV");
     ExpectPlayed();
 }
 
