@@ -48,8 +48,9 @@
  * alive. A zero-timeout recv() (the client probing an idle connection)
  * never consumes a `stall` or `request` step: it sees BL_IO_TIMEOUT
  * ("still open"). When the client closes a connection, the steps left for
- * it (answers, stalls, waits, close, reset) are skipped and counted in
- * bl_testkit_t::skipped. Anything the script did not foresee (a request
+ * it (answers, stalls, waits, close, reset) are skipped; answers, stalls
+ * and resets are counted in bl_testkit_t::skipped (assert it is 0 when a
+ * test needs every stall reached). Anything the script did not foresee (a request
  * where an answer was due, a method or path that does not match, a read
  * with no step left) is a mismatch: the transport fails the operation,
  * bl_tk_finished() is false and bl_tk_report() says which step and why.
@@ -69,6 +70,7 @@
  * request PUT /api/integration_links/i1 214   # ... or the 214 bytes sent
  * answer 95                       # 95 bytes follow
  * answer 95 split 1,10            # pieces of 1, then 10, then 10, ...
+ * answer 95 split 1 pace 20       # one byte per recv, each 20 ms later
  * stall
  * wait 2500
  * close
@@ -167,6 +169,7 @@ typedef struct bl_tk_step {
     uint16_t pieces[BL_TK_MAX_PIECES]; /**< ANSWER: piece sizes; the last repeats. */
     uint8_t piece_count;     /**< 0: as much as recv asks for. */
     uint32_t ms;             /**< WAIT: milliseconds. */
+    uint32_t pace_ms;        /**< ANSWER: each piece arrives this long after recv is called (a slow link). */
     bl_status_t status;      /**< REFUSE: what connect() returns. */
     size_t fail_after;       /**< REQUEST: send fails once this many bytes of it went out; SIZE_MAX: never. */
     int32_t fail_io;         /**< REQUEST: BL_IO_ERROR or BL_IO_TIMEOUT for that failure. */
@@ -194,6 +197,7 @@ typedef struct bl_testkit {
     size_t answer_off;        /**< Bytes of the current answer already handed out. */
     size_t piece_index;       /**< Pieces of it handed out. */
     size_t send_max;          /**< Most bytes one send() accepts; 0: all it is given. */
+    uint32_t send_pace_ms;    /**< Each send() takes this long on the clock (a slow reader). */
     uint32_t now_ms;          /**< The fake clock. */
     uint32_t slept_ms;        /**< Sum of the client's sleep_ms() calls. */
     uint32_t sleeps;          /**< Number of them. */
@@ -229,7 +233,7 @@ typedef struct bl_testkit {
  * @return BL_OK, or BL_ERR_INVALID_ARG when @p kit is NULL or the sizes
  *         differ (the BL_TK_* capacities were changed on one side only).
  * @code
- * static bl_testkit_t kit;                 // about 24 KiB: static, not on a small stack
+ * static bl_testkit_t kit;                 // about 27 KiB: static, not on a small stack
  * if (bl_tk_init(&kit) != BL_OK) abort();
  * @endcode
  */
@@ -298,10 +302,20 @@ BL_NODISCARD bl_status_t bl_tk_answer_bytes(bl_testkit_t *kit, const void *bytes
 BL_NODISCARD bl_status_t bl_tk_split(bl_testkit_t *kit, const uint16_t *sizes, size_t n);
 /**
  * @brief Make the last step (a request) fail in send() once @p after_bytes
- * of it went out, with @p io (BL_IO_ERROR or BL_IO_TIMEOUT; a timeout moves
- * the clock by the send timeout).
+ * of it went out, with @p io (BL_IO_ERROR, raw_error() BL_TK_RESET_CODE; or
+ * BL_IO_TIMEOUT, which moves the clock by the send timeout). The cut
+ * request plays its step and breaks the connection: a retry needs a
+ * request step of its own, so "cut, cut, then whole" is three steps.
  */
 BL_NODISCARD bl_status_t bl_tk_send_fails(bl_testkit_t *kit, size_t after_bytes, int32_t io);
+/**
+ * @brief Pace the last step (an answer): each piece arrives @p ms after
+ * recv() is called; when recv's timeout is shorter, the clock moves by the
+ * timeout and recv gives BL_IO_TIMEOUT with the piece still due. With
+ * bl_tk_split() this is a server that trickles (text: `pace MS` after the
+ * answer's size and split).
+ */
+BL_NODISCARD bl_status_t bl_tk_pace(bl_testkit_t *kit, uint32_t ms);
 /** Append `stall`: the next recv with a timeout waits it out. */
 BL_NODISCARD bl_status_t bl_tk_stall(bl_testkit_t *kit);
 /** Append `wait`: the clock moves by @p ms before the next step plays. */
@@ -336,6 +350,12 @@ BL_NODISCARD bl_status_t bl_tk_load(bl_testkit_t *kit, const char *text, size_t 
  * sees the client finish a request over several partial writes.
  */
 void bl_tk_set_send_max(bl_testkit_t *kit, size_t max);
+/**
+ * @brief Make each send() take @p ms on the fake clock (a server that reads
+ * slowly); a send whose timeout is shorter moves the clock by the timeout
+ * and gives BL_IO_TIMEOUT, nothing accepted.
+ */
+void bl_tk_set_send_pace(bl_testkit_t *kit, uint32_t ms);
 
 /* ------------------------------------------------------------ the clock */
 

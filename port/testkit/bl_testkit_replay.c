@@ -256,18 +256,27 @@ static int32_t tk_send(void *ctx, const uint8_t *data, size_t len, uint32_t time
         mismatch(kit, "the client sends before it read the answer the script has due");
         return BL_IO_ERROR;
     }
+    if (kit->send_pace_ms != 0u) {
+        if (kit->send_pace_ms > timeout_ms) {
+            kit->now_ms += timeout_ms;
+            return BL_IO_TIMEOUT;
+        }
+        kit->now_ms += kit->send_pace_ms;
+    }
     n = len;
     if (kit->send_max != 0u && n > kit->send_max) {
         n = kit->send_max;
     }
     if (st->fail_after != SIZE_MAX) {
         if (kit->pending_len >= st->fail_after) {
-            int32_t io = st->fail_io;
-            st->fail_after = SIZE_MAX; /* once: a retry sends the whole request */
-            if (io == BL_IO_TIMEOUT) {
+            /* The cut request has played its step; the connection is broken
+             * and the client's retry (if any) meets the next step. */
+            if (st->fail_io == BL_IO_TIMEOUT) {
                 kit->now_ms += timeout_ms;
             }
-            return io;
+            kit->peer_reset = true;
+            advance_step(kit);
+            return st->fail_io;
         }
         if (n > st->fail_after - kit->pending_len) {
             n = st->fail_after - kit->pending_len;
@@ -337,6 +346,13 @@ static int32_t tk_recv(void *ctx, uint8_t *data, size_t len, uint32_t timeout_ms
             if (n == 0u) {
                 advance_step(kit);
                 continue;
+            }
+            if (st->pace_ms != 0u) {
+                if (st->pace_ms > timeout_ms) {
+                    kit->now_ms += timeout_ms;
+                    return BL_IO_TIMEOUT; /* the piece is still on its way */
+                }
+                kit->now_ms += st->pace_ms;
             }
             if (st->piece_count != 0u) {
                 size_t i = kit->piece_index < st->piece_count ? kit->piece_index : st->piece_count - 1u;
@@ -456,6 +472,11 @@ void bl_tk_client_config(bl_testkit_t *kit, bl_client_config_t *cfg)
 void bl_tk_set_send_max(bl_testkit_t *kit, size_t max)
 {
     kit->send_max = max;
+}
+
+void bl_tk_set_send_pace(bl_testkit_t *kit, uint32_t ms)
+{
+    kit->send_pace_ms = ms;
 }
 
 void bl_tk_advance(bl_testkit_t *kit, uint32_t ms)

@@ -112,6 +112,15 @@ bl_status_t bl_tk_split(bl_testkit_t *kit, const uint16_t *sizes, size_t n)
     return BL_OK;
 }
 
+bl_status_t bl_tk_pace(bl_testkit_t *kit, uint32_t ms)
+{
+    if (kit == NULL || kit->step_count == 0u || kit->steps[kit->step_count - 1u].kind != BL_TK_STEP_ANSWER) {
+        return BL_ERR_INVALID_ARG;
+    }
+    kit->steps[kit->step_count - 1u].pace_ms = ms;
+    return BL_OK;
+}
+
 bl_status_t bl_tk_send_fails(bl_testkit_t *kit, size_t after_bytes, int32_t io)
 {
     bl_tk_step_t *st;
@@ -292,10 +301,22 @@ static bool parse_step(const char *line, size_t len, bl_tk_step_t *st, size_t *b
             return false;
         }
         *block = (size_t)v;
-        if (next_word(&w, &extra)) {
-            if (!bl_tk_text_is(extra, "split") || !next_word(&w, &extra) || !parse_pieces(extra, st)) {
+        extra.ptr = NULL;
+        extra.len = 0;
+        if (next_word(&w, &extra) && bl_tk_text_is(extra, "split")) {
+            if (!next_word(&w, &extra) || !parse_pieces(extra, st)) {
                 return false;
             }
+            extra.ptr = NULL;
+            (void)next_word(&w, &extra);
+        }
+        if (extra.ptr != NULL && bl_tk_text_is(extra, "pace")) {
+            if (!next_word(&w, &extra) || !parse_uint(extra, UINT32_MAX, &v) || v == 0u) {
+                return false;
+            }
+            st->pace_ms = (uint32_t)v;
+        } else if (extra.ptr != NULL) {
+            return false;
         }
     } else if (bl_tk_text_is(word, "stall")) {
         bl_tk_step_clear(st, BL_TK_STEP_STALL);

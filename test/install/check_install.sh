@@ -73,6 +73,7 @@ main_of() {
     banklink-posix) echo main.c ;;
     banklink-mbedtls) echo main_mbedtls.c ;;
     banklink-lwip) echo main_lwip.c ;;
+    banklink-testkit) echo main_testkit.c ;;
   esac
 }
 linked=""

@@ -242,6 +242,7 @@ static void send_failures(void **state)
     bl_tk_set_send_max(&f.kit, 7); /* every request goes out in 7-byte writes */
     assert_int_equal(bl_tk_expect(&f.kit, "PUT", NULL), BL_OK);
     assert_int_equal(bl_tk_send_fails(&f.kit, 20, BL_IO_ERROR), BL_OK);
+    assert_int_equal(bl_tk_expect(&f.kit, "PUT", NULL), BL_OK); /* the retry */
     assert_int_equal(bl_tk_answer(&f.kit, heron_ok), BL_OK);
     assert_int_equal(update(), BL_OK);
     assert_int_equal(f.client.last.attempts, 2);
@@ -252,6 +253,56 @@ static void send_failures(void **state)
     assert_true(bl_tk_method_is(&req, "PUT"));
     assert_true(bl_tk_finished(&f.kit));
     assert_int_equal(bl_tk_send_fails(&f.kit, 1, 5), BL_ERR_INVALID_ARG);
+
+    /* Cut on every attempt: the last error is the caller's, with its code. */
+    setup_client(2, 5000);
+    {
+        int i;
+        for (i = 0; i < 3; i++) {
+            assert_int_equal(bl_tk_expect(&f.kit, "PUT", NULL), BL_OK);
+            assert_int_equal(bl_tk_send_fails(&f.kit, 10, BL_IO_ERROR), BL_OK);
+        }
+    }
+    assert_int_equal(update(), BL_ERR_SEND);
+    assert_int_equal(f.client.last.attempts, 3);
+    assert_int_equal(f.client.last.transport_code, BL_TK_RESET_CODE);
+    assert_int_equal(f.kit.bytes_sent, 30);
+    assert_true(bl_tk_finished(&f.kit));
+
+    /* A server that reads slowly: one byte per send, 2 ms each. */
+    setup_client(0, 60000);
+    bl_tk_set_send_max(&f.kit, 1);
+    bl_tk_set_send_pace(&f.kit, 2);
+    assert_int_equal(bl_tk_expect(&f.kit, "PUT", NULL), BL_OK);
+    assert_int_equal(bl_tk_answer(&f.kit, heron_ok), BL_OK);
+    assert_int_equal(update(), BL_OK);
+    assert_int_equal(bl_tk_now(&f.kit) - BL_TK_START_MS, 2u * f.kit.requests[0].len);
+}
+
+/* A trickling server: one byte per recv, each 10 ms later, against a 1 s
+ * deadline: the call times out on the fake clock, within one piece. */
+static void trickle(void **state)
+{
+    static const uint16_t one[] = {1};
+    (void)state;
+    setup_client(0, 1000);
+    assert_int_equal(bl_tk_expect(&f.kit, "PUT", NULL), BL_OK);
+    assert_int_equal(bl_tk_answer(&f.kit, heron_ok), BL_OK);
+    assert_int_equal(bl_tk_split(&f.kit, one, 1), BL_OK);
+    assert_int_equal(bl_tk_pace(&f.kit, 10), BL_OK);
+    assert_int_equal(update(), BL_ERR_TIMEOUT);
+    assert_true(bl_tk_now(&f.kit) - BL_TK_START_MS <= 1000u + 10u);
+    assert_true(bl_tk_now(&f.kit) - BL_TK_START_MS >= 1000u);
+
+    setup_client(0, 5000); /* the same answer fits a longer deadline: 167 bytes x 10 ms */
+    assert_int_equal(bl_tk_expect(&f.kit, "PUT", NULL), BL_OK);
+    assert_int_equal(bl_tk_answer(&f.kit, heron_ok), BL_OK);
+    assert_int_equal(bl_tk_split(&f.kit, one, 1), BL_OK);
+    assert_int_equal(bl_tk_pace(&f.kit, 10), BL_OK);
+    assert_int_equal(update(), BL_OK);
+    assert_int_equal(bl_tk_now(&f.kit) - BL_TK_START_MS, 10u * (sizeof heron_ok - 1u));
+    assert_int_equal(bl_tk_stall(&f.kit), BL_OK);
+    assert_int_equal(bl_tk_pace(&f.kit, 1), BL_ERR_INVALID_ARG); /* not an answer */
 }
 
 /* Two calls on one kept-alive connection; `connect` forces a new one and
@@ -324,7 +375,7 @@ static void script_text(void **state)
                                  "connect app.herondata.io 443\n"
                                  "request PUT /api/integration_links/{item_id}\n"
                                  "wait 250\n"
-                                 "answer 29 split 1,2\n"
+                                 "answer 29 split 1,2 pace 5\n"
                                  "HTTP/1.1 429 Too Many\r\n"
                                  "Retry\n"
                                  "\n"
@@ -348,6 +399,7 @@ static void script_text(void **state)
     assert_memory_equal(st[4].data, "HTTP/1.1 429 Too Many\r\nRetry\n", 29);
     assert_int_equal(st[4].piece_count, 2);
     assert_int_equal(st[4].pieces[1], 2);
+    assert_int_equal(st[4].pace_ms, 5);
     assert_int_equal(st[5].kind, BL_TK_STEP_STALL);
     assert_int_equal(st[6].kind, BL_TK_STEP_CLOSE);
     assert_int_equal(st[7].kind, BL_TK_STEP_RESET);
@@ -374,6 +426,9 @@ static void script_errors(void **state)
         {"banklink-script 1\nwait 99999999999\n", 2},
         {"banklink-script 1\nclose now\n", 2},
         {"banklink-script 1\nrequest GET / 12x\n", 2},
+        {"banklink-script 1\nanswer 1 pace 0\nx\n", 2},
+        {"banklink-script 1\nanswer 1 split 1 pace\nx\n", 2},
+        {"banklink-script 1\nanswer 1 pace 5 split 1\nx\n", 2},
     };
     size_t i;
     (void)state;
@@ -440,6 +495,7 @@ int main(void)
         cmocka_unit_test(retry_after_sleeps),
         cmocka_unit_test(connection_failures),
         cmocka_unit_test(send_failures),
+        cmocka_unit_test(trickle),
         cmocka_unit_test(keep_alive_and_connect),
         cmocka_unit_test(mismatches_are_reported),
         cmocka_unit_test(script_text),

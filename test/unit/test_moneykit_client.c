@@ -235,6 +235,7 @@ static void exchange_partial_send_retried(void **state)
     bl_tk_set_send_max(&h.kit, 16);
     TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
     TK(bl_tk_send_fails(&h.kit, 40, BL_IO_ERROR));
+    TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
     TK(bl_tk_answer(&h.kit, ok201));
     assert_int_equal(bl_moneykit_exchange_token(&h.client, &auth, EXCHANGEABLE, &ex), BL_OK);
     assert_int_equal(h.client.last.attempts, 2);
@@ -242,8 +243,21 @@ static void exchange_partial_send_retried(void **state)
     assert_int_equal(bl_tk_request_count(&h.kit), 1);
     assert_int_equal(h.kit.bytes_sent, 40 + h.kit.capture_len);
     harness_finished(&h);
-    /* The connection breaks on every attempt: each is retried, then the
-     * send error stands with the transport's own code. */
+    /* Cut part-way on every attempt: each is retried (the server cannot
+     * have acted on half a request), then the send error stands with the
+     * transport's own code. */
+    harness_init(&h, 4096, 2);
+    bl_tk_set_send_max(&h.kit, 16);
+    for (int i = 0; i < 3; i++) {
+        TK(bl_tk_expect(&h.kit, "POST", EXCHANGE_PATH));
+        TK(bl_tk_send_fails(&h.kit, 40, BL_IO_ERROR));
+    }
+    assert_int_equal(bl_moneykit_exchange_token(&h.client, &auth, EXCHANGEABLE, &ex), BL_ERR_SEND);
+    assert_int_equal(h.client.last.attempts, 3);
+    assert_int_equal(h.client.last.transport_code, BL_TK_RESET_CODE);
+    assert_int_equal(h.kit.bytes_sent, 3 * 40);
+    harness_finished(&h);
+    /* The connection breaks before a byte leaves, every time: the same. */
     harness_init(&h, 4096, 2);
     for (int i = 0; i < 3; i++) {
         TK(bl_tk_connect(&h.kit));
@@ -252,6 +266,7 @@ static void exchange_partial_send_retried(void **state)
     assert_int_equal(bl_moneykit_exchange_token(&h.client, &auth, EXCHANGEABLE, &ex), BL_ERR_SEND);
     assert_int_equal(h.client.last.attempts, 3);
     assert_int_equal(h.client.last.transport_code, BL_TK_RESET_CODE);
+    assert_int_equal(h.kit.bytes_sent, 0);
     harness_finished(&h);
 }
 
