@@ -732,123 +732,48 @@ static void hostile_lists(void **state)
 
 /* ------------------------------------------------------- trickling server */
 
-/* One byte per recv, forever, each recv taking `step` ms of the fake clock
- * (or timing out when that is longer than the time it was given).
- *
- * Not a test-kit script: the kit's clock moves only on stalls, waits and
- * sleeps, not per piece of an answer or per send, and a 1 ms trickle up to
- * a 5 s deadline would be thousands of steps. So this one server stays a
- * generator of its own (the client under test is still the harness's). */
-typedef struct trickle {
-    const char *head;      /* sent once */
-    const char *loop;      /* then this, over and over */
-    size_t pos;
-    bool in_loop;
-    uint32_t step;
-    uint32_t now;
-    uint32_t send_step;    /* a slow reader: each send takes this and moves one byte */
-    int recvs;
-} trickle_t;
-
-static bl_status_t tr_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
-{
-    (void)ctx;
-    (void)host;
-    (void)port;
-    (void)timeout_ms;
-    return BL_OK;
-}
-
-static int32_t tr_send(void *ctx, const uint8_t *data, size_t len, uint32_t timeout_ms)
-{
-    trickle_t *t = ctx;
-    (void)data;
-    if (t->send_step == 0u) {
-        return (int32_t)len;
-    }
-    if (t->send_step > timeout_ms) {
-        t->now += timeout_ms;
-        return BL_IO_TIMEOUT;
-    }
-    t->now += t->send_step;
-    return 1;
-}
-
-static int32_t tr_recv(void *ctx, uint8_t *data, size_t len, uint32_t timeout_ms)
-{
-    trickle_t *t = ctx;
-    (void)len;
-    if (timeout_ms == 0u) {
-        return BL_IO_TIMEOUT;
-    }
-    if (t->step > timeout_ms) {
-        t->now += timeout_ms;
-        return BL_IO_TIMEOUT;
-    }
-    t->now += t->step;
-    t->recvs++;
-    const char *src = t->in_loop ? t->loop : t->head;
-    data[0] = (uint8_t)src[t->pos++];
-    if (src[t->pos] == '\0') {
-        t->pos = 0;
-        t->in_loop = true;
-    }
-    return 1;
-}
-
-static void tr_close(void *ctx)
-{
-    (void)ctx;
-}
-
-static uint32_t tr_now(void *ctx)
-{
-    return ((trickle_t *)ctx)->now;
-}
-
-static void tr_sleep(void *ctx, uint32_t ms)
-{
-    ((trickle_t *)ctx)->now += ms;
-}
+/* One byte per recv, each recv taking `step` ms of the fake clock (or
+ * timing out when that is longer than the time it was given): the kit's
+ * paced answer, split into single bytes. "Forever" is an answer longer than
+ * the deadline can drain at one byte per millisecond. A slow reader is the
+ * kit's send pacing with one byte per send. */
+#define TRICKLE_LEN 8192u
 
 static void trickle_case(int which, const char *head, const char *loop, uint32_t step, uint32_t send_step,
                          bl_status_t want)
 {
-    static trickle_t t;
-    static uint8_t buf[4096];
-    static bl_json_token_t tokens[256];
-    memset(&t, 0, sizeof t);
-    t.head = head;
-    t.loop = loop;
-    t.step = step;
-    t.send_step = send_step;
-    t.now = 123456;
-    t.in_loop = head[0] == '\0';
-    bl_transport_t tp = {tr_connect, tr_send, tr_recv, tr_close, NULL, &t};
-    bl_clock_t clk = {tr_now, tr_sleep, &t};
-    bl_client_config_t cfg;
-    bl_client_config_init(&cfg);
-    cfg.transport = &tp;
-    cfg.clock = &clk;
-    cfg.host = "api.example.test";
-    cfg.port = 443;
-    cfg.buf = buf;
-    cfg.buf_size = sizeof buf;
-    cfg.tokens = tokens;
-    cfg.token_count = 256;
-    cfg.timeout_ms = 5000;
-    cfg.max_retries = 2;
-    static harness_t hh; /* only its client: the transport is the trickle */
-    harness_t *h = &hh;
-    memset(h, 0, sizeof *h);
-    assert_int_equal(bl_client_init(&h->client, &cfg), BL_OK);
-    uint32_t start = t.now;
-    bl_status_t st = call(h, which);
-    uint32_t spent = t.now - start;
+    static harness_t h;
+    static char bytes[TRICKLE_LEN];
+    static const uint16_t one[] = {1};
+    size_t n = strlen(head);
+    size_t k = strlen(loop);
+    memcpy(bytes, head, n);
+    while (n < TRICKLE_LEN) {
+        size_t take = TRICKLE_LEN - n < k ? TRICKLE_LEN - n : k;
+        memcpy(bytes + n, loop, take);
+        n += take;
+    }
+    harness_init(&h, sizeof h.buf, 2);
+    h.client.cfg.timeout_ms = 5000;
+    bl_tk_advance(&h.kit, 122456); /* any origin: the client only subtracts */
+    TK(bl_tk_expect(&h.kit, NULL, NULL));
+    TK(bl_tk_answer_bytes(&h.kit, bytes, TRICKLE_LEN));
+    TK(bl_tk_split(&h.kit, one, 1));
+    TK(bl_tk_pace(&h.kit, step));
+    if (send_step != 0u) {
+        bl_tk_set_send_max(&h.kit, 1);
+        bl_tk_set_send_pace(&h.kit, send_step);
+    }
+    uint32_t start = bl_tk_now(&h.kit);
+    bl_status_t st = call(&h, which);
+    uint32_t spent = bl_tk_now(&h.kit) - start;
     n_cases++;
-    if (st != want || spent > cfg.timeout_ms + (step > send_step ? step : send_step)) {
-        fail_msg("trickle (%s, step %u ms): got %s after %u ms (%d recvs), want %s within %u ms + one step",
-                 call_names[which], step, bl_status_str(st), spent, t.recvs, bl_status_str(want), cfg.timeout_ms);
+    /* The deadline stops it long before the answer runs out. */
+    assert_true(h.kit.answer_off < TRICKLE_LEN - 1u);
+    if (st != want || spent > h.client.cfg.timeout_ms + (step > send_step ? step : send_step)) {
+        fail_msg("trickle (%s, step %u ms): got %s after %u ms (%zu bytes), want %s within %u ms + one step",
+                 call_names[which], step, bl_status_str(st), spent, h.kit.answer_off, bl_status_str(want),
+                 h.client.cfg.timeout_ms);
     }
 }
 
