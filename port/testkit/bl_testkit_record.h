@@ -71,6 +71,9 @@
  * - The format has no failing send: a send() that fails or times out is
  *   recorded as `reset` and the bytes of that request are dropped (in C,
  *   bl_tk_send_fails() scripts a send failure exactly).
+ * - Time is not recorded: no `wait`, no `pace` (the replay answers at
+ *   once; add them by hand for a slow server), and an answer's pieces
+ *   become one `answer` step whatever the recv() sizes were.
  * - The write function cannot fail the session: it is told every byte
  *   once; a caller that cannot write keeps its own error flag.
  */
