@@ -18,8 +18,9 @@ cmake -S . -B "$build" -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug -DBL_COVE
   -DBL_PORT_MBEDTLS=OFF -DBL_PORT_LWIP=OFF -DBL_BUILD_TOOL=OFF > "$build.cmake.log" 2>&1 \
   || { cat "$build.cmake.log"; exit 1; }
 rm -f "$build.cmake.log"
-# Only what the unit tests need: the core and the test_* programs.
-targets=$(cd test/unit && ls test_*.c | sed 's/\.c$//')
+# Only what the unit tests need: the core and the test_* programs (the
+# unit suite and the test kit's own tests, both labelled unit).
+targets="$(cd test/unit && ls test_*.c | sed 's/\.c$//') $(cd test/testkit && ls test_*.c | sed 's/^/testkit_/; s/\.c$//')"
 # shellcheck disable=SC2086
 cmake --build "$build" -j"$jobs" --target banklink_core $targets > "$build/build.log" 2>&1 \
   || { tail -40 "$build/build.log"; echo "coverage: build failed"; exit 1; }
@@ -57,6 +58,15 @@ python3 -c "import sys; sys.exit(0 if float('$line_pct') >= float('$min_line') e
   || { echo "coverage: lines ${line_pct} % < ${min_line} %"; fail=1; }
 python3 -c "import sys; sys.exit(0 if float('$branch_pct') >= float('$min_branch') else 1)" \
   || { echo "coverage: branches ${branch_pct} % < ${min_branch} %"; fail=1; }
+# The test kit (port/testkit) by the same tests: a figure, not a gate.
+gcovr --root "$root" --filter "$root/port/testkit/" --exclude-unreachable-branches --exclude-throw-branches \
+  --object-directory "$build" "$build" --json-summary "$build/testkit.json" > /dev/null 2>&1 \
+  && python3 - "$build/testkit.json" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print("coverage of port/testkit/: lines %s %% (%d/%d), branches %s %% (%d/%d)" % (
+    s["line_percent"], s["line_covered"], s["line_total"], s["branch_percent"], s["branch_covered"], s["branch_total"]))
+EOF
 if [ "$fail" != 0 ]; then
   echo "coverage: FAILED"
   exit 1
