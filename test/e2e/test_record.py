@@ -13,6 +13,7 @@ file holds the plaintext requests and answers."""
 
 import os
 import re
+import shutil
 import tempfile
 
 import e2e_support as s
@@ -137,6 +138,35 @@ class RecordReplay(s.E2ETest):
         self.assert_in_stderr(rec, "BL_ERR_OUTCOME_UNKNOWN")
         self.assertEqual(data.split(b"\n")[-2:], [b"close", b""])
         self.assertNotIn(b"tok-dropped", data)
+
+    def test_no_heap(self):
+        """--record and --replay keep to static memory: valgrind counts no
+        allocation (plain HTTP to a numeric address; over TLS mbedTLS
+        allocates in the handshake, so the replay only)."""
+        if shutil.which("valgrind") is None:
+            self.skipTest("valgrind not installed")
+        with open(s.BANKLINK, "rb") as f:
+            if b"__asan_init" in f.read():
+                self.skipTest("sanitizer build: valgrind cannot run it (the plain build counts)")
+        script = self.path("heap.script")
+        args = self.update_args()
+
+        def allocs(*opts):
+            cmd = ["valgrind", "--error-exitcode=99", s.BANKLINK, "--base-url", self.mock.base_url]
+            proc = s.subprocess.run(cmd + s.tls_args() + list(opts) + args,
+                                    env={"PATH": "/usr/bin:/bin", "HERON_API_KEY": s.HERON_KEY},
+                                    capture_output=True, timeout=120)
+            err = proc.stderr.decode("utf-8", "replace")
+            self.assertEqual(proc.returncode, 0, err[-3000:])
+            m = re.search(r"total heap usage: ([\d,]+) allocs", err)
+            self.assertIsNotNone(m, err[-2000:])
+            return int(m.group(1).replace(",", ""))
+
+        recorded = allocs("--record", script)
+        if not s.TLS_PKI:
+            self.assertEqual(recorded, 0, "--record allocated")
+        self.mock.stop()
+        self.assertEqual(allocs("--replay", script), 0, "--replay allocated")
 
     # ------------------------------------------------------------ edited files
     def edited(self, data, old, new):
