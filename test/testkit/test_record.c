@@ -400,6 +400,34 @@ static void test_mask_answers(void **state)
     assert_null(strstr(out, "XYZ"));
 }
 
+/* Odd input still gives a script the kit reads: a request line that is
+ * not HTTP, a host that would break the line, a value cut by a bare CR. */
+static void test_odd_input(void **state)
+{
+    (void)state;
+    static sink_t s;
+    static const fake_event_t ev[] = {{"HTTP/1.1 200 OK\r\n\r\n{\"access_token\":\"ab\rcd\\", 0}};
+    fake_t f;
+    bl_transport_t inner;
+    bl_tk_recorder_t r;
+    fake_init(&f, &inner, ev, 1);
+    s.len = 0;
+    assert_int_equal(bl_tk_recorder_init(&r, &inner, rbuf, sizeof rbuf, sink_write, &s), BL_OK);
+    assert_int_equal(r.transport.connect(r.transport.ctx, "bad host", 80, 100u), BL_OK);
+    assert_int_equal(send_str(&r, "garbage\r\n\r\n"), 11);
+    while (recv_some(&r, 100, 100u) > 0) {
+    }
+    bl_tk_recorder_finish(&r);
+    assert_string_equal(steps_of(&s), "connect\n"
+                                      "request * * 11\ngarbage\r\n\r\n\n"
+                                      "answer 42\nHTTP/1.1 200 OK\r\n\r\n{\"access_token\":\"**\rcd\\\n"
+                                      "close\n");
+    static bl_testkit_t kit;
+    assert_int_equal(bl_tk_init(&kit), BL_OK);
+    assert_int_equal(bl_tk_load(&kit, s.text, s.len, NULL), BL_OK);
+    assert_int_equal(kit.step_count, 4);
+}
+
 /* What the recorder wrote, the kit reads back and plays to a client. */
 static void test_replays_through_kit(void **state)
 {
@@ -474,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_mask_request_headers),
         cmocka_unit_test(test_mask_request_bodies),
         cmocka_unit_test(test_mask_answers),
+        cmocka_unit_test(test_odd_input),
         cmocka_unit_test(test_replays_through_kit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
