@@ -20,7 +20,7 @@ cmake -S . -B "$build" -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug -DBL_COVE
 rm -f "$build.cmake.log"
 # Only what the unit tests need: the core and the test_* programs (the
 # unit suite and the test kit's own tests, both labelled unit).
-targets="$(cd test/unit && ls test_*.c | sed 's/\.c$//') $(cd test/testkit && ls test_*.c | sed 's/^/testkit_/; s/\.c$//')"
+targets="$(cd test/unit && ls test_*.c | sed 's/\.c$//') $(cd test/testkit && ls test_*.c | sed 's/^/testkit_/; s/\.c$//') testkit_kit_readme"
 # shellcheck disable=SC2086
 cmake --build "$build" -j"$jobs" --target banklink_core $targets > "$build/build.log" 2>&1 \
   || { tail -40 "$build/build.log"; echo "coverage: build failed"; exit 1; }
