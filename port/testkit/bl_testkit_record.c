@@ -229,13 +229,15 @@ static size_t mask_head(uint8_t *p, size_t len, hdr_mask_t (*kind)(const uint8_t
         if (colon < eol) {
             hdr_mask_t m = kind(p + line, colon - line);
             if (m == HDR_CREDENTIALS) {
-                /* Keep the scheme word ("Bearer"): a reader sees what kind
-                 * of credentials went, not which. */
+                /* Keep the scheme word ("Bearer") and the one separator
+                 * after it: a reader sees what kind of credentials went,
+                 * not which. Any further blank is the credential's own
+                 * (masked), so a masked file records the same again. */
                 size_t sp = v;
                 while (sp < eol && p[sp] != ' ' && p[sp] != '\t') {
                     sp++;
                 }
-                while (sp < eol && (p[sp] == ' ' || p[sp] == '\t')) {
+                if (sp < eol) {
                     sp++;
                 }
                 stars(p, sp < eol ? sp : v, eol);
