@@ -245,7 +245,7 @@ BL_NODISCARD bl_status_t bl_tk_init_sized(bl_testkit_t *kit, size_t size);
  * @brief Forget the script, the captured requests and every counter; the
  * clock keeps its reading. For a test that reuses one kit for two phases.
  */
-void bl_tk_reset(bl_testkit_t *kit);
+void bl_tk_clear(bl_testkit_t *kit);
 
 /**
  * @brief Fill @p cfg for a client that talks to the kit:

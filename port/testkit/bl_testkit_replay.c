@@ -451,7 +451,7 @@ bl_status_t bl_tk_init_sized(bl_testkit_t *kit, size_t size)
     return BL_OK;
 }
 
-void bl_tk_reset(bl_testkit_t *kit)
+void bl_tk_clear(bl_testkit_t *kit)
 {
     uint32_t now = kit->now_ms;
     if (bl_tk_init_sized(kit, sizeof *kit) == BL_OK) {

@@ -72,6 +72,15 @@ static void init_checks_size(void **state)
     assert_int_equal(bl_tk_now(kit), BL_TK_START_MS);
     assert_true(bl_tk_finished(kit)); /* an empty script is played */
     assert_string_equal(bl_tk_report(kit), "ok");
+    /* clear: a new script and counters, the clock keeps going */
+    assert_int_equal(bl_tk_stall(kit), BL_OK);
+    bl_tk_advance(kit, 500);
+    assert_false(bl_tk_finished(kit));
+    bl_tk_clear(kit);
+    assert_int_equal(kit->step_count, 0);
+    assert_true(bl_tk_finished(kit));
+    assert_int_equal(bl_tk_now(kit), BL_TK_START_MS + 500u);
+    assert_ptr_equal(kit->transport.ctx, kit);
 }
 
 /* A user's whole test: one call, its request checked field by field. */

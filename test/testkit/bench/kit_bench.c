@@ -46,7 +46,7 @@ static int run(bl_client_config_t *cfg, long calls, int through_kit)
         bl_heron_link_t link;
         bl_status_t st;
         if (through_kit) {
-            bl_tk_reset(&kit);
+            bl_tk_clear(&kit);
             if (bl_tk_expect(&kit, "PUT", "/api/integration_links/{item_id}") != BL_OK ||
                 bl_tk_answer(&kit, heron_ok) != BL_OK) {
                 return 1;
