@@ -221,7 +221,6 @@ typedef struct bl_testkit {
     size_t pending_off;       /**< Start of the request being received. */
     size_t pending_len;       /**< Its bytes so far (counted even when not kept). */
     size_t pending_need;      /**< Its total length once the head arrived, else 0. */
-    size_t size_check;        /**< sizeof(bl_testkit_t) as the library was built. */
 } bl_testkit_t;
 
 /**

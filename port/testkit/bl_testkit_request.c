@@ -293,42 +293,60 @@ static bool same_decoded(bl_tk_text_t pattern, bl_tk_text_t actual, bool plus_sp
     return alen == blen && memcmp(a, b, alen) == 0;
 }
 
+/* A walk over "a=1&b=2": the next key and value (empty without '='). */
+typedef struct pair_walk {
+    bl_tk_text_t list;
+    size_t pos;
+} pair_walk_t;
+
+static bool next_pair(pair_walk_t *w, bl_tk_text_t *key, bl_tk_text_t *value)
+{
+    size_t start = w->pos;
+    const char *eq;
+    bl_tk_text_t pair;
+    if (w->list.ptr == NULL || w->pos >= w->list.len) {
+        return false;
+    }
+    while (w->pos < w->list.len && w->list.ptr[w->pos] != '&') {
+        w->pos++;
+    }
+    pair = view(w->list.ptr + start, w->pos - start);
+    w->pos++;
+    eq = memchr(pair.ptr, '=', pair.len);
+    *key = view(pair.ptr, eq != NULL ? (size_t)(eq - pair.ptr) : pair.len);
+    *value = eq != NULL ? view(eq + 1, pair.len - key->len - 1u) : view(pair.ptr + pair.len, 0);
+    return true;
+}
+
+static pair_walk_t pairs_of(bl_tk_text_t list)
+{
+    pair_walk_t w;
+    w.list = list;
+    w.pos = 0;
+    return w;
+}
+
 /* Find parameter @p name in "a=1&b=2" (name compared decoded). */
 static bool param_of(bl_tk_text_t list, bl_tk_text_t name, bool plus_space, bl_tk_text_t *value)
 {
-    size_t i = 0;
-    if (list.ptr == NULL) {
-        return false;
-    }
-    while (i < list.len) {
-        size_t start = i;
-        const char *eq;
-        bl_tk_text_t pair;
-        bl_tk_text_t key;
-        while (i < list.len && list.ptr[i] != '&') {
-            i++;
-        }
-        pair = view(list.ptr + start, i - start);
-        eq = memchr(pair.ptr, '=', pair.len);
-        key = view(pair.ptr, eq != NULL ? (size_t)(eq - pair.ptr) : pair.len);
+    pair_walk_t w = pairs_of(list);
+    bl_tk_text_t key;
+    while (next_pair(&w, &key, value)) {
         if (!is_wildcard(name) && same_decoded(name, key, plus_space)) {
-            *value = eq != NULL ? view(eq + 1, pair.len - key.len - 1u) : view(pair.ptr + pair.len, 0);
             return true;
         }
-        i++;
     }
     return false;
 }
 
 static size_t params_in(bl_tk_text_t list)
 {
-    size_t i;
-    size_t n;
-    if (list.ptr == NULL || list.len == 0u) {
-        return 0;
-    }
-    for (i = 0, n = 1; i < list.len; i++) {
-        n += list.ptr[i] == '&' ? 1u : 0u;
+    pair_walk_t w = pairs_of(list);
+    bl_tk_text_t key;
+    bl_tk_text_t value;
+    size_t n = 0;
+    while (next_pair(&w, &key, &value)) {
+        n++;
     }
     return n;
 }
@@ -354,31 +372,18 @@ bool bl_tk_target_matches(const bl_tk_request_t *req, bl_tk_text_t pattern)
         }
     }
     if (q != NULL) {
-        bl_tk_text_t pq = view(q + 1, pattern.len - ppath.len - 1u);
-        size_t count = params_in(pq);
-        size_t start = 0;
-        if (count != params_in(req->query)) {
+        /* The same number of parameters, each of the pattern's found. */
+        pair_walk_t w = pairs_of(view(q + 1, pattern.len - ppath.len - 1u));
+        bl_tk_text_t key;
+        bl_tk_text_t want;
+        if (params_in(w.list) != params_in(req->query)) {
             return false;
         }
-        for (i = 0; i < count; i++) {
-            size_t end = start;
-            const char *eq;
-            bl_tk_text_t pair;
-            bl_tk_text_t want;
+        while (next_pair(&w, &key, &want)) {
             bl_tk_text_t got;
-            while (end < pq.len && pq.ptr[end] != '&') {
-                end++;
-            }
-            pair = view(pq.ptr + start, end - start);
-            eq = memchr(pair.ptr, '=', pair.len);
-            if (!param_of(req->query, view(pair.ptr, eq != NULL ? (size_t)(eq - pair.ptr) : pair.len), false, &got)) {
+            if (!param_of(req->query, key, false, &got) || !same_decoded(want, got, false)) {
                 return false;
             }
-            want = eq != NULL ? view(eq + 1, (size_t)(pair.ptr + pair.len - eq - 1)) : view(pair.ptr + pair.len, 0);
-            if (!same_decoded(want, got, false)) {
-                return false;
-            }
-            start = end + 1u;
         }
     }
     return true;

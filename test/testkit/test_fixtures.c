@@ -43,11 +43,7 @@ static void given(bl_tk_fixture_id_t a, bl_tk_fixture_id_t b, uint32_t retries)
     if (b != BL_TK_FIXTURE_COUNT) {
         assert_int_equal(bl_tk_fixture(&f.kit, b), BL_OK);
     }
-    bl_client_config_init(&cfg);
-    cfg.transport = &f.kit.transport;
-    cfg.clock = &f.kit.clock;
-    cfg.host = "api.example";
-    cfg.port = 443;
+    bl_tk_client_config(&f.kit, &cfg);
     cfg.buf = f.buf;
     cfg.buf_size = sizeof f.buf;
     cfg.tokens = f.tokens;

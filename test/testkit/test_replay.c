@@ -41,18 +41,13 @@ static void setup_client(uint32_t retries, uint32_t timeout_ms)
     bl_client_config_t cfg;
     memset(&f, 0, sizeof f);
     assert_int_equal(bl_tk_init(&f.kit), BL_OK);
-    bl_client_config_init(&cfg);
-    cfg.transport = &f.kit.transport;
-    cfg.clock = &f.kit.clock;
-    cfg.host = "app.herondata.io";
-    cfg.port = 443;
+    bl_tk_client_config(&f.kit, &cfg);
     cfg.buf = f.buf;
     cfg.buf_size = sizeof f.buf;
     cfg.tokens = f.tokens;
     cfg.token_count = 256;
     cfg.max_retries = retries;
     cfg.timeout_ms = timeout_ms;
-    cfg.jitter_seed = 1;
     assert_int_equal(bl_client_init(&f.client, &cfg), BL_OK);
 }
 

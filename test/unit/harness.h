@@ -36,11 +36,8 @@ static inline void harness_init(harness_t *h, size_t buf_size, uint32_t retries)
     memset(h, 0, sizeof *h);
     assert_int_equal(bl_tk_init(&h->kit), BL_OK);
     bl_client_config_t cfg;
-    bl_client_config_init(&cfg);
-    cfg.transport = &h->kit.transport;
-    cfg.clock = &h->kit.clock;
+    bl_tk_client_config(&h->kit, &cfg);
     cfg.host = "api.example.test";
-    cfg.port = 443;
     cfg.buf = h->buf;
     cfg.buf_size = buf_size;
     cfg.tokens = h->tokens;
