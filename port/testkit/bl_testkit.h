@@ -143,14 +143,14 @@ extern "C" {
 
 /** What one step of the scripted server does; see the table above. */
 typedef enum bl_tk_step_kind {
-    BL_TK_STEP_CONNECT,
-    BL_TK_STEP_REFUSE,
-    BL_TK_STEP_REQUEST,
-    BL_TK_STEP_ANSWER,
-    BL_TK_STEP_STALL,
-    BL_TK_STEP_WAIT,
-    BL_TK_STEP_CLOSE,
-    BL_TK_STEP_RESET
+    BL_TK_STEP_CONNECT, /**< The next exchange is on a new connection. */
+    BL_TK_STEP_REFUSE,  /**< connect() fails with bl_tk_step_t::status. */
+    BL_TK_STEP_REQUEST, /**< One whole request is read and checked. */
+    BL_TK_STEP_ANSWER,  /**< recv() hands out bl_tk_step_t::data. */
+    BL_TK_STEP_STALL,   /**< The next recv() with a timeout waits it out. */
+    BL_TK_STEP_WAIT,    /**< The clock moves by bl_tk_step_t::ms. */
+    BL_TK_STEP_CLOSE,   /**< The server closes the connection. */
+    BL_TK_STEP_RESET    /**< The connection is reset. */
 } bl_tk_step_kind_t;
 
 /** Text that need not be NUL-terminated. */
@@ -161,7 +161,7 @@ typedef struct bl_tk_text {
 
 /** One step. Built by the bl_tk_* step functions or bl_tk_load(). */
 typedef struct bl_tk_step {
-    bl_tk_step_kind_t kind;
+    bl_tk_step_kind_t kind;  /**< What the step does. */
     bl_tk_text_t method;     /**< REQUEST: method to check, absent = any. */
     bl_tk_text_t target;     /**< REQUEST: path pattern to check, absent = any. */
     const uint8_t *data;     /**< ANSWER: the bytes; REQUEST: the recorded request (not compared). */
